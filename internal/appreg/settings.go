@@ -1,0 +1,83 @@
+package appreg
+
+import "time"
+
+// Settings is the repository's appreg.yaml.
+type Settings struct {
+	TenantID      string   `json:"tenantId"`
+	NamePrefix    string   `json:"namePrefix"`
+	Registrations string   `json:"registrations"` // folder, relative to the settings file
+	Defaults      Defaults `json:"defaults"`
+	Deletion      Deletion `json:"deletion"`
+	Policy        Policy   `json:"policy"`
+	Source        Pos      `json:"-"`
+}
+
+// Defaults apply to every registration that leaves the field absent.
+type Defaults struct {
+	Audience     *string  `json:"audience,omitempty"`
+	InstanceLock *bool    `json:"instanceLock,omitempty"`
+	Owners       []string `json:"owners,omitempty"`
+	Tags         []string `json:"tags,omitempty"`
+}
+
+// Deletion holds the rails for deleting applications whose file was removed.
+type Deletion struct {
+	Allow     bool `json:"allow"`
+	MaxPerRun int  `json:"maxPerRun"`
+}
+
+// Category is a kind of change that policy can require approval for.
+type Category string
+
+const (
+	CategoryNewRegistration       Category = "new-registration"
+	CategoryApplicationPermission Category = "application-permission"
+	CategoryPrivilegedPermission  Category = "privileged-permission"
+	CategoryAdminConsent          Category = "admin-consent"
+	CategoryAudienceChange        Category = "audience-change"
+	CategoryOwnerChange           Category = "owner-change"
+	CategoryCredentialChange      Category = "credential-change"
+	CategoryRedirectURIChange     Category = "redirect-uri-change"
+	CategoryDeletion              Category = "deletion"
+)
+
+// Categories lists every category in a stable order.
+var Categories = []Category{
+	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
+	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
+	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion,
+}
+
+// Policy is who must approve which changes, and the limits on registrations.
+type Policy struct {
+	Reviewers  map[string]ReviewerGroup `json:"reviewers,omitempty"`
+	Require    map[Category]string      `json:"require,omitempty"`
+	Privileged []string                 `json:"privileged,omitempty"`
+	Secrets    SecretPolicy             `json:"secrets"`
+	Redirects  RedirectPolicy           `json:"redirectUris"`
+}
+
+// ReviewerGroup is a set of GitHub teams ("org/slug") and users; Required
+// approvals from its members are needed.
+type ReviewerGroup struct {
+	Teams    []string `json:"teams,omitempty"`
+	Users    []string `json:"users,omitempty"`
+	Required int      `json:"required"`
+}
+
+// SecretPolicy bounds client secrets.
+type SecretPolicy struct {
+	MaxLifetime time.Duration `json:"maxLifetime"`
+}
+
+// RedirectPolicy relaxes the built-in redirect URI rules.
+type RedirectPolicy struct {
+	AllowHTTPLocalhost bool `json:"allowHttpLocalhost"`
+}
+
+// MaxSecretLifetime is the built-in upper bound for a secret's lifetime.
+const MaxSecretLifetime = 2 * 365 * 24 * time.Hour
+
+// MaxFederatedCredentials is Graph's limit per application.
+const MaxFederatedCredentials = 20

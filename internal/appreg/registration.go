@@ -327,3 +327,21 @@ type PasswordCredential struct {
 	Start       time.Time `json:"startDateTime"`
 	End         time.Time `json:"endDateTime"`
 }
+
+// ResourceAccess is the permissions an application requests on one resource
+// API, resolved to ids (requiredResourceAccess). ResourceAppID is empty when
+// the resource is a registration created in the same run, named by
+// Registration; apply fills it in once that application exists.
+type ResourceAccess struct {
+	ResourceAppID string
+	Registration  string
+	Items         []AccessItem
+}
+
+// AccessItem is one resolved permission: Type is "Role" for an application
+// permission and "Scope" for a delegated one, as in requiredResourceAccess.
+type AccessItem struct {
+	ID    string
+	Type  string
+	Value string
+}

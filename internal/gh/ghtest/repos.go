@@ -1,0 +1,530 @@
+package ghtest
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+type repo struct {
+	id       int64
+	owner    string
+	name     string
+	statuses map[string][]*status // by sha
+	pulls    map[int]*pull
+}
+
+func (r *repo) fullName() string { return r.owner + "/" + r.name }
+
+// AddRepo creates repository "owner/name" if it does not exist yet and
+// returns its id. Every other endpoint answers 404 for unknown repositories.
+func (s *Server) AddRepo(fullName string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addRepo(fullName).id
+}
+
+func (s *Server) addRepo(fullName string) *repo {
+	if r, ok := s.repos[strings.ToLower(fullName)]; ok {
+		return r
+	}
+	owner, name, ok := strings.Cut(fullName, "/")
+	if !ok || owner == "" || name == "" {
+		panic(fmt.Sprintf("ghtest: repository %q is not owner/name", fullName))
+	}
+	r := &repo{id: s.id(), owner: owner, name: name, statuses: map[string][]*status{}, pulls: map[int]*pull{}}
+	s.repos[strings.ToLower(fullName)] = r
+	s.reposByID[r.id] = r
+	return r
+}
+
+// repoOf returns the repository named by r's owner and repo path values;
+// s.mu must be held.
+func (s *Server) repoOf(r *http.Request) (*repo, bool) {
+	rp, ok := s.repos[strings.ToLower(r.PathValue("owner")+"/"+r.PathValue("repo"))]
+	return rp, ok
+}
+
+// userJSON is GitHub's simple-user object.
+func userJSON(root, login string) map[string]any {
+	typ := "User"
+	if strings.HasSuffix(login, "[bot]") {
+		typ = "Bot"
+	}
+	u := root + "/users/" + login
+	var id int64
+	for _, c := range login {
+		id = id*31 + int64(c)
+	}
+	id = id%100000000 + 1
+	if id < 0 {
+		id = -id
+	}
+	return map[string]any{
+		"login":               login,
+		"id":                  id,
+		"node_id":             "MDQ6VXNlcj" + strconv.FormatInt(id, 10),
+		"avatar_url":          "https://avatars.githubusercontent.com/u/" + strconv.FormatInt(id, 10) + "?v=4",
+		"gravatar_id":         "",
+		"url":                 u,
+		"html_url":            "https://github.com/" + login,
+		"followers_url":       u + "/followers",
+		"following_url":       u + "/following{/other_user}",
+		"gists_url":           u + "/gists{/gist_id}",
+		"starred_url":         u + "/starred{/owner}{/repo}",
+		"subscriptions_url":   u + "/subscriptions",
+		"organizations_url":   u + "/orgs",
+		"repos_url":           u + "/repos",
+		"events_url":          u + "/events{/privacy}",
+		"received_events_url": u + "/received_events",
+		"type":                typ,
+		"site_admin":          false,
+	}
+}
+
+func repoJSON(root string, r *repo) map[string]any {
+	return map[string]any{
+		"id":             r.id,
+		"node_id":        "R_" + strconv.FormatInt(r.id, 10),
+		"name":           r.name,
+		"full_name":      r.fullName(),
+		"private":        true,
+		"visibility":     "private",
+		"owner":          userJSON(root, r.owner),
+		"html_url":       "https://github.com/" + r.fullName(),
+		"url":            root + "/repos/" + r.fullName(),
+		"fork":           false,
+		"default_branch": "main",
+	}
+}
+
+func (s *Server) getRepo(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repoOf(r)
+	if !ok {
+		notFound(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, repoJSON(s.apiRoot(r), rp))
+}
+
+func (s *Server) getRepoByID(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	rp, ok := s.reposByID[id]
+	if !ok {
+		notFound(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, repoJSON(s.apiRoot(r), rp))
+}
+
+// Status is a commit status as stored by the Server.
+type Status struct {
+	ID          int64
+	State       string
+	Context     string
+	Description string
+	TargetURL   string
+	Creator     string
+	CreatedAt   time.Time
+}
+
+type status struct{ Status }
+
+// Statuses returns the statuses created on sha in repo, oldest first.
+func (s *Server) Statuses(repo, sha string) []Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[strings.ToLower(repo)]
+	if !ok {
+		return nil
+	}
+	var out []Status
+	for _, st := range rp.statuses[sha] {
+		out = append(out, st.Status)
+	}
+	return out
+}
+
+func statusJSON(root string, rp *repo, sha string, st *status) map[string]any {
+	return map[string]any{
+		"url":         root + "/repos/" + rp.fullName() + "/statuses/" + sha,
+		"avatar_url":  "https://avatars.githubusercontent.com/u/41898282?v=4",
+		"id":          st.ID,
+		"node_id":     "SC_" + strconv.FormatInt(st.ID, 10),
+		"state":       st.State,
+		"description": nullable(st.Description),
+		"target_url":  nullable(st.TargetURL),
+		"context":     st.Context,
+		"created_at":  timestamp(st.CreatedAt),
+		"updated_at":  timestamp(st.CreatedAt),
+		"creator":     userJSON(root, st.Creator),
+	}
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+const statusDoc = "https://docs.github.com/rest/commits/statuses#create-a-commit-status"
+
+func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		State       string  `json:"state"`
+		TargetURL   *string `json:"target_url"`
+		Description *string `json:"description"`
+		Context     *string `json:"context"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	switch in.State {
+	case "pending", "success", "failure", "error":
+	default:
+		validationFailed(w, statusDoc, fieldError{Resource: "Status", Code: "custom", Field: "state", Message: "state is not included in the list"})
+		return
+	}
+	st := &status{Status{State: in.State, Context: "default", Creator: login(r), CreatedAt: time.Now().UTC()}}
+	if in.Context != nil && *in.Context != "" {
+		st.Context = *in.Context
+	}
+	if in.Description != nil {
+		if utf8.RuneCountInString(*in.Description) > 140 {
+			validationFailed(w, statusDoc, fieldError{Resource: "Status", Code: "custom", Field: "description", Message: "description is too long (maximum is 140 characters)"})
+			return
+		}
+		st.Description = *in.Description
+	}
+	if in.TargetURL != nil {
+		st.TargetURL = *in.TargetURL
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repoOf(r)
+	if !ok {
+		notFound(w)
+		return
+	}
+	sha := r.PathValue("sha")
+	st.ID = s.id()
+	rp.statuses[sha] = append(rp.statuses[sha], st)
+	writeJSON(w, http.StatusCreated, statusJSON(s.apiRoot(r), rp, sha, st))
+}
+
+func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repoOf(r)
+	if !ok {
+		notFound(w)
+		return
+	}
+	sha := r.PathValue("ref")
+	all := slices.Clone(rp.statuses[sha])
+	slices.Reverse(all) // newest first, as GitHub lists them
+	lo, hi := s.paginate(w, r, len(all))
+	out := []any{}
+	for _, st := range all[lo:hi] {
+		out = append(out, statusJSON(s.apiRoot(r), rp, sha, st))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// PullRequest seeds a pull request with AddPullRequest.
+type PullRequest struct {
+	Number int
+	Title  string
+	// State is "open" or "closed"; empty means "closed" when Merged, else
+	// "open".
+	State   string
+	HeadSHA string
+	HeadRef string
+	BaseRef string // default "main"
+	Author  string
+	Merged  bool
+	// MergeCommitSHA is the commit the merge produced; the pull request is
+	// then also listed for that commit.
+	MergeCommitSHA string
+	// Fork puts the head branch in Author's fork.
+	Fork bool
+	// Files are the paths the pull request changes.
+	Files []string
+	// Renames maps a new path in Files to its previous path.
+	Renames map[string]string
+}
+
+// Review seeds a pull request review with AddReview.
+type Review struct {
+	User string
+	// State is APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING.
+	State       string
+	CommitID    string
+	Body        string
+	SubmittedAt time.Time // default now
+}
+
+type pull struct {
+	PullRequest
+	id        int64
+	createdAt time.Time
+	reviews   []*review
+}
+
+type review struct {
+	Review
+	id int64
+}
+
+// AddPullRequest adds (or replaces) pull request pr in repo, creating the
+// repository if needed.
+func (s *Server) AddPullRequest(repo string, pr PullRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.addRepo(repo)
+	if pr.BaseRef == "" {
+		pr.BaseRef = "main"
+	}
+	if pr.HeadRef == "" {
+		pr.HeadRef = fmt.Sprintf("pr-%d", pr.Number)
+	}
+	if pr.Author == "" {
+		pr.Author = "octocat"
+	}
+	if pr.State == "" {
+		pr.State = "open"
+		if pr.Merged {
+			pr.State = "closed"
+		}
+	}
+	var reviews []*review
+	if old, ok := rp.pulls[pr.Number]; ok {
+		reviews = old.reviews
+	}
+	rp.pulls[pr.Number] = &pull{PullRequest: pr, id: s.id(), createdAt: time.Now().UTC(), reviews: reviews}
+}
+
+// AddReview adds a review to pull request number of repo, which must have
+// been added with AddPullRequest.
+func (s *Server) AddReview(repo string, number int, rv Review) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[strings.ToLower(repo)]
+	if !ok || rp.pulls[number] == nil {
+		panic(fmt.Sprintf("ghtest: AddReview: no pull request %s#%d", repo, number))
+	}
+	if rv.SubmittedAt.IsZero() {
+		rv.SubmittedAt = time.Now().UTC()
+	}
+	p := rp.pulls[number]
+	p.reviews = append(p.reviews, &review{Review: rv, id: s.id()})
+}
+
+func pullJSON(root string, rp *repo, p *pull) map[string]any {
+	htmlURL := fmt.Sprintf("https://github.com/%s/pull/%d", rp.fullName(), p.Number)
+	apiURL := fmt.Sprintf("%s/repos/%s/pulls/%d", root, rp.fullName(), p.Number)
+	base := repoJSON(root, rp)
+	head := base
+	if p.Fork {
+		head = repoJSON(root, &repo{id: rp.id + 1_000_000, owner: p.Author, name: rp.name})
+		head["fork"] = true
+	}
+	var mergedAt, closedAt, mergeSHA any
+	if p.Merged {
+		mergedAt = timestamp(p.createdAt)
+	}
+	if p.State == "closed" {
+		closedAt = timestamp(p.createdAt)
+	}
+	if p.MergeCommitSHA != "" {
+		mergeSHA = p.MergeCommitSHA
+	}
+	return map[string]any{
+		"id":               p.id,
+		"node_id":          "PR_" + strconv.FormatInt(p.id, 10),
+		"url":              apiURL,
+		"html_url":         htmlURL,
+		"diff_url":         htmlURL + ".diff",
+		"issue_url":        fmt.Sprintf("%s/repos/%s/issues/%d", root, rp.fullName(), p.Number),
+		"number":           p.Number,
+		"state":            p.State,
+		"locked":           false,
+		"title":            p.Title,
+		"user":             userJSON(root, p.Author),
+		"body":             nil,
+		"created_at":       timestamp(p.createdAt),
+		"updated_at":       timestamp(p.createdAt),
+		"closed_at":        closedAt,
+		"merged_at":        mergedAt,
+		"merge_commit_sha": mergeSHA,
+		"draft":            false,
+		"head": map[string]any{
+			"label": head["owner"].(map[string]any)["login"].(string) + ":" + p.HeadRef,
+			"ref":   p.HeadRef, "sha": p.HeadSHA, "user": head["owner"], "repo": head,
+		},
+		"base": map[string]any{
+			"label": rp.owner + ":" + p.BaseRef,
+			"ref":   p.BaseRef, "sha": "", "user": base["owner"], "repo": base,
+		},
+		"author_association": "CONTRIBUTOR",
+	}
+}
+
+func (s *Server) pullOf(w http.ResponseWriter, r *http.Request) (*repo, *pull, bool) {
+	rp, ok := s.repoOf(r)
+	if !ok {
+		notFound(w)
+		return nil, nil, false
+	}
+	n, _ := strconv.Atoi(r.PathValue("number"))
+	p, ok := rp.pulls[n]
+	if !ok {
+		notFound(w)
+		return nil, nil, false
+	}
+	return rp, p, true
+}
+
+func (s *Server) getPull(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, p, ok := s.pullOf(w, r)
+	if !ok {
+		return
+	}
+	j := pullJSON(s.apiRoot(r), rp, p)
+	// The full pull request object has these; list endpoints do not.
+	j["merged"] = p.Merged
+	j["mergeable"] = nil
+	j["comments"] = 0
+	j["commits"] = 1
+	j["changed_files"] = len(p.Files)
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (s *Server) listPullFiles(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, p, ok := s.pullOf(w, r)
+	if !ok {
+		return
+	}
+	lo, hi := s.paginate(w, r, len(p.Files))
+	out := []any{}
+	for _, f := range p.Files[lo:hi] {
+		fj := map[string]any{
+			"sha":          "0000000000000000000000000000000000000000",
+			"filename":     f,
+			"status":       "modified",
+			"additions":    1,
+			"deletions":    0,
+			"changes":      1,
+			"blob_url":     "https://github.com/" + rp.fullName() + "/blob/" + p.HeadSHA + "/" + f,
+			"raw_url":      "https://github.com/" + rp.fullName() + "/raw/" + p.HeadSHA + "/" + f,
+			"contents_url": s.apiRoot(r) + "/repos/" + rp.fullName() + "/contents/" + f + "?ref=" + p.HeadSHA,
+		}
+		if prev, ok := p.Renames[f]; ok {
+			fj["status"] = "renamed"
+			fj["previous_filename"] = prev
+		}
+		out = append(out, fj)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listReviews(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, p, ok := s.pullOf(w, r)
+	if !ok {
+		return
+	}
+	root := s.apiRoot(r)
+	lo, hi := s.paginate(w, r, len(p.reviews))
+	out := []any{}
+	for _, rv := range p.reviews[lo:hi] {
+		html := fmt.Sprintf("https://github.com/%s/pull/%d#pullrequestreview-%d", rp.fullName(), p.Number, rv.id)
+		prURL := fmt.Sprintf("%s/repos/%s/pulls/%d", root, rp.fullName(), p.Number)
+		out = append(out, map[string]any{
+			"id":               rv.id,
+			"node_id":          "PRR_" + strconv.FormatInt(rv.id, 10),
+			"user":             userJSON(root, rv.User),
+			"body":             rv.Body,
+			"state":            rv.State,
+			"html_url":         html,
+			"pull_request_url": prURL,
+			"_links": map[string]any{
+				"html":         map[string]any{"href": html},
+				"pull_request": map[string]any{"href": prURL},
+			},
+			"submitted_at":       timestamp(rv.SubmittedAt),
+			"commit_id":          rv.CommitID,
+			"author_association": "MEMBER",
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) listCommitPulls(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repoOf(r)
+	if !ok {
+		notFound(w)
+		return
+	}
+	sha := r.PathValue("sha")
+	var match []*pull
+	for _, p := range rp.pulls {
+		if p.HeadSHA == sha || p.MergeCommitSHA == sha {
+			match = append(match, p)
+		}
+	}
+	slices.SortFunc(match, func(a, b *pull) int { return b.Number - a.Number })
+	lo, hi := s.paginate(w, r, len(match))
+	out := []any{}
+	for _, p := range match[lo:hi] {
+		out = append(out, pullJSON(s.apiRoot(r), rp, p))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+type membership struct{ role, state string }
+
+// AddTeamMember makes user an active member of team slug in org.
+func (s *Server) AddTeamMember(org, slug, user string) {
+	s.AddTeamMembership(org, slug, user, "member", "active")
+}
+
+// AddTeamMembership records user's membership of team slug in org with role
+// ("member" or "maintainer") and state ("active" or "pending").
+func (s *Server) AddTeamMembership(org, slug, user, role, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.teams[strings.ToLower(org+"/"+slug+"/"+user)] = membership{role: role, state: state}
+}
+
+func (s *Server) getMembership(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	org, slug, user := r.PathValue("org"), r.PathValue("slug"), r.PathValue("user")
+	m, ok := s.teams[strings.ToLower(org+"/"+slug+"/"+user)]
+	if !ok {
+		notFound(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"url":   fmt.Sprintf("%s/organizations/1/team/1/memberships/%s", s.apiRoot(r), user),
+		"role":  m.role,
+		"state": m.state,
+	})
+}

@@ -1,0 +1,111 @@
+package render
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/plan"
+)
+
+// planDocument is the JSON form of a plan. Field order is key order, so the
+// output is stable; empty lists are written as [] rather than null.
+type planDocument struct {
+	FormatVersion string           `json:"format_version"`
+	Changes       []jsonChange     `json:"changes"`
+	Unchanged     []string         `json:"unchanged"`
+	Refused       []plan.Refusal   `json:"refused"`
+	Diagnostics   diag.Diagnostics `json:"diagnostics"`
+	Fingerprint   string           `json:"fingerprint"`
+	Summary       planCounts       `json:"summary"`
+}
+
+// jsonChange is a plan.Change with its json tags, plus the consent grants
+// and revocations, which policy tooling reading the JSON needs.
+type jsonChange struct {
+	plan.Change
+	Grants  []plan.Grant `json:"grants,omitempty"`
+	Revokes []plan.Grant `json:"revokes,omitempty"`
+}
+
+type planCounts struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Adopt     int `json:"adopt"`
+	Delete    int `json:"delete"`
+	Refused   int `json:"refused"`
+	Unchanged int `json:"unchanged"`
+	Errors    int `json:"errors"`
+}
+
+// PlanJSON writes a plan as a versioned JSON document for machines:
+// {"format_version": "1.0", "changes", "unchanged", "refused",
+// "diagnostics", "fingerprint", "summary"}. Keys come from the plan's json
+// tags, in a stable order; sensitive field values are masked.
+func PlanJSON(w io.Writer, p *plan.Plan) error {
+	c := countPlan(p)
+	doc := planDocument{
+		FormatVersion: FormatVersion,
+		Changes:       make([]jsonChange, len(p.Changes)),
+		Unchanged:     orEmpty(p.Unchanged),
+		Refused:       orEmpty(p.Refused),
+		Diagnostics:   orEmpty(p.Diagnostics),
+		Fingerprint:   p.Fingerprint,
+		Summary:       planCounts{c.Create, c.Update, c.Adopt, c.Delete, c.Refused, c.Unchanged, c.Errors},
+	}
+	for i, ch := range p.Changes {
+		fields := make([]plan.FieldDiff, len(ch.Fields))
+		for j, f := range ch.Fields {
+			fields[j] = masked(f)
+		}
+		ch.Fields = fields
+		ch.Categories = orEmpty(ch.Categories)
+		doc.Changes[i] = jsonChange{Change: ch, Grants: ch.Grants, Revokes: ch.Revokes}
+	}
+	return encode(w, doc)
+}
+
+// resultDocument is the JSON form of an apply result.
+type resultDocument struct {
+	FormatVersion string         `json:"format_version"`
+	Fingerprint   string         `json:"fingerprint"`
+	Expected      string         `json:"expectedFingerprint,omitempty"`
+	Mismatch      bool           `json:"fingerprintMismatch"`
+	Outcomes      []plan.Outcome `json:"outcomes"`
+	Refused       []plan.Refusal `json:"refused"`
+	Summary       resultCounts   `json:"summary"`
+}
+
+// ResultJSON writes the result of an apply as a versioned JSON document:
+// {"format_version": "1.0", "fingerprint", "expectedFingerprint",
+// "fingerprintMismatch", "outcomes", "refused", "summary"}.
+func ResultJSON(w io.Writer, r *plan.Result) error {
+	doc := resultDocument{
+		FormatVersion: FormatVersion,
+		Fingerprint:   r.Fingerprint,
+		Expected:      r.Expected,
+		Mismatch:      fingerprintMismatch(r),
+		Outcomes:      make([]plan.Outcome, len(r.Outcomes)),
+		Refused:       orEmpty(r.Refused),
+		Summary:       countResult(r),
+	}
+	for i, o := range r.Outcomes {
+		o.Steps = orEmpty(o.Steps)
+		doc.Outcomes[i] = o
+	}
+	return encode(w, doc)
+}
+
+func encode(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func orEmpty[S ~[]E, E any](s S) S {
+	if s == nil {
+		return S{}
+	}
+	return s
+}

@@ -91,7 +91,7 @@ func ResultMarkdown(r *plan.Result, o Options) []string {
 	}
 	var errs []string
 	for _, oc := range r.Outcomes {
-		if oc.Error != "" {
+		if oc.Error != "" && oc.Status != plan.Skipped {
 			errs = append(errs, exec("error-row", oc))
 		}
 	}

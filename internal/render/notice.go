@@ -21,13 +21,15 @@ type notice struct {
 }
 
 // notices lists the privileged parts of one change, most severe first.
+// A new application's audience is called out only when it is not the
+// single-tenant default.
 func notices(c plan.Change) []notice {
 	var out []notice
 	if c.Action == plan.Delete {
 		out = append(out, notice{Key: c.Key, Label: "deletes application", Values: nonEmpty(c.AppID), Hint: "soft delete, restorable for 30 days"})
 	}
 	if len(c.Privileged) > 0 {
-		out = append(out, notice{Key: c.Key, Label: "privileged permissions", Values: c.Privileged})
+		out = append(out, notice{Key: c.Key, Label: "requests privileged permissions", Values: c.Privileged})
 	}
 	if len(c.Grants) > 0 {
 		vals := make([]string, len(c.Grants))
@@ -41,21 +43,32 @@ func notices(c plan.Change) []notice {
 		f = masked(f)
 		switch {
 		case f.Path == "audience":
-			out = append(out, notice{Key: c.Key, Label: "audience", From: orNone(f.Before), To: orNone(f.After)})
-		case f.Path == "owners":
-			out = append(out, notice{Key: c.Key, Label: "owners", From: orNone(f.Before), To: orNone(f.After)})
-		case addsApplication && strings.HasPrefix(f.Path, "permissions[") && strings.HasSuffix(f.Path, "].application") && f.After != "" && f.After != "[]":
-			n := notice{Key: c.Key, Label: "application permissions on " + strings.TrimSuffix(strings.TrimPrefix(f.Path, "permissions["), "].application")}
-			if f.Before == "" || f.Before == "[]" {
-				n.Values = []string{f.After}
-			} else {
-				n.From, n.To = f.Before, f.After
+			if c.Action == plan.Create && f.After == `"`+appreg.AudienceMyOrg+`"` {
+				continue
 			}
+			out = append(out, change(c.Key, "audience", f))
+		case f.Path == "owners":
+			out = append(out, change(c.Key, "owners", f))
+		case addsApplication && strings.HasPrefix(f.Path, "permissions[") && strings.HasSuffix(f.Path, "].application") && !empty(f.After):
+			api := strings.TrimSuffix(strings.TrimPrefix(f.Path, "permissions["), "].application")
+			n := change(c.Key, "application permissions on "+api, f)
+			n.Label = "requests " + strings.TrimPrefix(strings.TrimPrefix(n.Label, "sets "), "changes ")
 			out = append(out, n)
 		}
 	}
 	return out
 }
+
+// change is the notice for one field diff: "sets" a value that was empty,
+// otherwise "changes" it from one value to another.
+func change(key, what string, f plan.FieldDiff) notice {
+	if empty(f.Before) {
+		return notice{Key: key, Label: "sets " + what, Values: []string{f.After}}
+	}
+	return notice{Key: key, Label: "changes " + what, From: f.Before, To: orNone(f.After)}
+}
+
+func empty(v string) bool { return v == "" || v == "[]" }
 
 func orNone(s string) string {
 	if s == "" {

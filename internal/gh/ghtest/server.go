@@ -58,9 +58,15 @@ type Server struct {
 type Option func(*Server)
 
 // WithPrefix serves the API under prefix, as GitHub Enterprise Server does
-// under "/api/v3". URL then includes the prefix.
+// under "/api/v3". URL then includes the prefix. An empty prefix serves the
+// API at the root, as github.com does.
 func WithPrefix(prefix string) Option {
-	return func(s *Server) { s.prefix = "/" + strings.Trim(prefix, "/") }
+	return func(s *Server) {
+		s.prefix = ""
+		if p := strings.Trim(prefix, "/"); p != "" {
+			s.prefix = "/" + p
+		}
+	}
 }
 
 // New starts a Server. It accepts no token until AddToken or AddApp.

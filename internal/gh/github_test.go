@@ -114,7 +114,7 @@ func TestTeamMember(t *testing.T) {
 		{"alice", true},
 		{"ALICE", true}, // logins are case-insensitive
 		{"mallory", true},
-		{"bob", false},  // pending invitation
+		{"bob", false},   // pending invitation
 		{"carol", false}, // 404
 	}
 	for _, tt := range tests {

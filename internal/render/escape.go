@@ -22,14 +22,14 @@ func cell(s string) string {
 	s = truncate(s, maxCell)
 	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 	for i, l := range lines {
-		lines[i] = strings.ReplaceAll(codeSpan(l), "|", `\|`)
+		lines[i] = strings.ReplaceAll(codeSpan(terminal(l)), "|", `\|`)
 	}
 	return strings.Join(lines, "<br>")
 }
 
 // code renders a value as one inline code span outside tables.
 func code(s string) string {
-	return codeSpan(strings.Join(strings.Fields(s), " "))
+	return codeSpan(terminal(strings.Join(strings.Fields(s), " ")))
 }
 
 // codeSpan wraps s in a code span whose backtick fence is longer than any
@@ -61,6 +61,11 @@ func codeSpan(s string) string {
 func prose(s string) string {
 	var b strings.Builder
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = terminal(l)
+	}
+	s = strings.Join(lines, "\n")
 	inCode := ""
 	for i := 0; i < len(s); {
 		if s[i] == '`' {

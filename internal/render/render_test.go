@@ -50,7 +50,7 @@ var planFixtures = []struct {
 	{"diagnostics", diagnostics},
 }
 
-var context = Options{Repo: "contoso/identity", Commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"}
+var prContext = Options{Repo: "contoso/identity", Commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"}
 
 func TestPlanGolden(t *testing.T) {
 	t.Parallel()
@@ -73,12 +73,12 @@ func TestPlanGolden(t *testing.T) {
 			}
 			golden(t, tt.name+".json", js.Bytes())
 
-			parts := PlanMarkdown(p, context)
+			parts := PlanMarkdown(p, prContext)
 			golden(t, tt.name+".md", []byte(strings.Join(parts, partBreak)))
 			if len(parts) != 1 {
 				t.Errorf("a small plan split into %d parts", len(parts))
 			}
-			if got := StepSummary(p, context); got != parts[0] {
+			if got := StepSummary(p, prContext); got != parts[0] {
 				t.Errorf("step summary of a small plan differs from its comment:\n%s", cmp.Diff(parts[0], got))
 			}
 		})
@@ -101,5 +101,5 @@ func TestResultGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "result.json", js.Bytes())
-	golden(t, "result.md", []byte(strings.Join(ResultMarkdown(r, context), partBreak)))
+	golden(t, "result.md", []byte(strings.Join(ResultMarkdown(r, prContext), partBreak)))
 }

@@ -69,7 +69,7 @@ func StepSummary(p *plan.Plan, o Options) string {
 		return parts[0]
 	}
 	return parts[0] + "\n_The plan is too large for a job summary: " + plural(len(parts)-1, "part is", "parts are") +
-		" left out. The pull request comment and `appreg plan --json` have all of it._\n"
+		" left out. The pull request comment and the JSON plan have all of it._\n"
 }
 
 // ResultMarkdown renders the result of an apply as comment bodies: a warning

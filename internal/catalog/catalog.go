@@ -71,8 +71,12 @@ func New(delegated, application []Permission) *Catalog {
 	return c
 }
 
-// Lookup returns the permission of the given kind and exact name.
+// Lookup returns the permission of the given kind and exact name. A nil
+// catalog has no permissions.
 func (c *Catalog) Lookup(kind Kind, value string) (Permission, bool) {
+	if c == nil {
+		return Permission{}, false
+	}
 	if kind == Delegated {
 		p, ok := c.delegated[value]
 		return p, ok
@@ -83,6 +87,9 @@ func (c *Catalog) Lookup(kind Kind, value string) (Permission, bool) {
 
 // ByID returns the permission of the given kind with the given id.
 func (c *Catalog) ByID(kind Kind, id string) (Permission, bool) {
+	if c == nil {
+		return Permission{}, false
+	}
 	list := c.Application
 	if kind == Delegated {
 		list = c.Delegated

@@ -436,8 +436,15 @@ func (p *planner) permissions(c *Change, d *differ, want, have *appreg.Registrat
 		name := p.apiName(o.ResourceAppID, "")
 		d.set("permissions["+name+"].delegated", []string{}, o.Delegated)
 		d.set("permissions["+name+"].application", []string{}, o.Application)
+		cat := p.in.Catalogs[k]
 		for _, v := range o.ConsentedApplication {
-			c.Revokes = append(c.Revokes, Grant{ResourceAppID: o.ResourceAppID, API: name, Kind: "application", Value: v})
+			g := Grant{ResourceAppID: o.ResourceAppID, API: name, Kind: "application", Value: v}
+			if e, ok := cat.Lookup(catalog.Application, v); ok {
+				g.ID = e.ID
+			} else if appreg.IsGUID(v) {
+				g.ID = v
+			}
+			c.Revokes = append(c.Revokes, g)
 		}
 		for _, v := range o.ConsentedDelegated {
 			c.Revokes = append(c.Revokes, Grant{ResourceAppID: o.ResourceAppID, API: name, Kind: "delegated", Value: v})

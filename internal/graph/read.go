@@ -566,6 +566,9 @@ func (c *Client) ResolveOwners(ctx context.Context, owners []appreg.Owner) ([]ap
 // MissingOwnersError lists owners that do not exist in the tenant.
 type MissingOwnersError struct{ Refs []string }
 
+// MissingRefs returns the owner references that were not found.
+func (e *MissingOwnersError) MissingRefs() []string { return e.Refs }
+
 func (e *MissingOwnersError) Error() string {
 	return "owners not found in the tenant: " + strings.Join(e.Refs, ", ")
 }

@@ -184,7 +184,13 @@ func (p *planner) registration(want *appreg.Registration) {
 	default:
 		c.Reason = "the tenant differs from " + want.Source.File
 	}
-	c.Categories = append(c.Categories, categories(c.Fields)...)
+	for _, cat := range categories(c.Fields) {
+		// A new single-tenant app changes no audience anyone relied on.
+		if cat == appreg.CategoryAudienceChange && action == Create && deref(after.Audience) == appreg.AudienceMyOrg {
+			continue
+		}
+		c.Categories = append(c.Categories, cat)
+	}
 	if len(c.Grants) > 0 {
 		c.Categories = append(c.Categories, appreg.CategoryAdminConsent)
 	}

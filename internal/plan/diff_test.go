@@ -351,3 +351,16 @@ func TestFederatedCredentials(t *testing.T) {
 		t.Errorf("categories %v updateApplication %v", c.Categories, c.UpdateApplication)
 	}
 }
+
+func TestCreateAudienceIsAChangeOnlyWhenMultiTenant(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		audience string
+		want     bool
+	}{{appreg.AudienceMyOrg, false}, {appreg.AudienceMultipleOrgs, true}} {
+		p := Compute(Input{Desired: set(desired("web", func(r *appreg.Registration) { r.Audience = ptr(tt.audience) })), Observed: set()})
+		if got := slices.Contains(p.Changes[0].Categories, appreg.CategoryAudienceChange); got != tt.want {
+			t.Errorf("create with audience %s: audience-change = %v, want %v", tt.audience, got, tt.want)
+		}
+	}
+}

@@ -1,12 +1,15 @@
 package gh
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 )
 
@@ -90,6 +93,10 @@ func apiError(err error) error {
 		}
 		return ae
 	}
+	var ie *ghinstallation.HTTPError
+	if errors.As(err, &ie) && ie.Response != nil {
+		return fmt.Errorf("getting a token for github app installation %d: %w", ie.InstallationID, installationError(ie))
+	}
 	var er *github.ErrorResponse
 	if errors.As(err, &er) {
 		msg := er.Message
@@ -114,6 +121,20 @@ func apiError(err error) error {
 		}
 	}
 	return err
+}
+
+// installationError reads GitHub's message from a refused installation
+// token request.
+func installationError(ie *ghinstallation.HTTPError) *APIError {
+	defer ie.Response.Body.Close()
+	var body struct {
+		Message string `json:"message"`
+	}
+	b, _ := io.ReadAll(io.LimitReader(ie.Response.Body, 1<<16))
+	if json.Unmarshal(b, &body) != nil || body.Message == "" {
+		body.Message = ie.Message
+	}
+	return &APIError{StatusCode: ie.Response.StatusCode, Message: body.Message, RequestID: requestID(ie.Response), err: ie}
 }
 
 func statusOf(r *http.Response) int {

@@ -412,8 +412,13 @@ func TestNewInstallation(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = c.CreateComment(t.Context(), repo, 1, "hi")
-		if err == nil || !strings.Contains(err.Error(), "creating comment on contoso/payments#1") || !strings.Contains(err.Error(), "401") {
-			t.Errorf("got %v, want a 401 naming the request", err)
+		want := "creating comment on contoso/payments#1: getting a token for github app installation 7: " +
+			"github answered 401 Unauthorized: A JSON web token could not be decoded (request id "
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("got error\n%v\nwant it to start with\n%s", err, want)
+		}
+		if got := gh.StatusCode(err); got != http.StatusUnauthorized {
+			t.Errorf("StatusCode = %d, want 401", got)
 		}
 	})
 	t.Run("bad key", func(t *testing.T) {

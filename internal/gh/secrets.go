@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -151,14 +152,17 @@ func (c *Client) putSecret(ctx context.Context, t SecretTarget, value []byte) er
 		if err != nil {
 			return err
 		}
+		// go-github puts the environment into the path as is; names may
+		// contain spaces.
+		env := url.PathEscape(t.Environment)
 		es, err := c.seal(ctx, t.Name, value, func() (*github.PublicKey, *github.Response, error) {
-			return c.gh.Actions.GetEnvPublicKey(ctx, int(id), t.Environment)
+			return c.gh.Actions.GetEnvPublicKey(ctx, int(id), env)
 		})
 		if err != nil {
 			return err
 		}
 		return c.call(ctx, func() (*github.Response, error) {
-			return c.gh.Actions.CreateOrUpdateEnvSecret(ctx, int(id), t.Environment, es)
+			return c.gh.Actions.CreateOrUpdateEnvSecret(ctx, int(id), env, es)
 		})
 
 	default:

@@ -2,6 +2,7 @@ package gh_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,6 +32,11 @@ func TestPutSecret(t *testing.T) {
 			name:   "environment",
 			target: gh.SecretTarget{Repo: repo, Environment: "production", Name: "AZURE_CLIENT_SECRET"},
 			stored: ghtest.SecretTarget{Repo: repo, Environment: "production", Name: "AZURE_CLIENT_SECRET"},
+		},
+		{
+			name:   "environment with a space in its name",
+			target: gh.SecretTarget{Repo: repo, Environment: "staging eu", Name: "S"},
+			stored: ghtest.SecretTarget{Repo: repo, Environment: "staging eu", Name: "S"},
 		},
 		{
 			name:           "organisation, selected repositories by name and full name",
@@ -99,7 +105,8 @@ func TestPutSecret(t *testing.T) {
 			}
 			if tt.target.Environment != "" {
 				id := srv.AddRepo(repo)
-				want := "/repositories/" + strconv.FormatInt(id, 10) + "/environments/production/secrets/AZURE_CLIENT_SECRET"
+				want := "/repositories/" + strconv.FormatInt(id, 10) + "/environments/" +
+					url.PathEscape(tt.target.Environment) + "/secrets/" + tt.target.Name
 				if puts[0] != want {
 					t.Errorf("PUT %s, want %s (by repository id)", puts[0], want)
 				}

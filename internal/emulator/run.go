@@ -1,0 +1,148 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// RunOptions configure the standalone emulator (`appreg emulator`).
+type RunOptions struct {
+	// Listen is the address to serve on; default 127.0.0.1:8443.
+	Listen string
+	// Dir receives ca.pem and env; it is created when missing.
+	Dir string
+	// Users are user principal names to seed.
+	Users []string
+	// Latency, ThrottleRate and Lag set the injected faults (Lag is
+	// Faults.LagFor).
+	Latency      time.Duration
+	ThrottleRate float64
+	Lag          time.Duration
+	// Stats, when set, is a file that receives the request counts as JSON
+	// on shutdown.
+	Stats string
+}
+
+// Run serves an emulator until ctx is done. It writes DIR/ca.pem and
+// DIR/env (mode 0600, shell-sourceable KEY=value lines with the operator's
+// credentials, the authority host, the Graph URL and SSL_CERT_FILE), prints
+// how to use them (never the secret), and on shutdown prints the request
+// counts per path.
+func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
+	if o.Dir == "" {
+		return errors.New("running emulator: a directory for ca.pem and env is required")
+	}
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:8443"
+	}
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return fmt.Errorf("running emulator: %w", err)
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return fmt.Errorf("running emulator: %w", err)
+	}
+	s, err := Listen(o.Listen, Options{Users: o.Users})
+	if err != nil {
+		return fmt.Errorf("running emulator: %w", err)
+	}
+	defer s.Close()
+	s.SetFaults(Faults{Latency: o.Latency, ThrottleRate: o.ThrottleRate, LagFor: o.Lag})
+
+	caPath := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caPath, s.CACertPEM(), 0o644); err != nil {
+		return fmt.Errorf("writing CA certificate: %w", err)
+	}
+	op := s.Operator()
+	env := []struct{ k, v string }{
+		{"AZURE_TENANT_ID", op.TenantID},
+		{"AZURE_CLIENT_ID", op.ClientID},
+		{"AZURE_CLIENT_SECRET", op.ClientSecret},
+		{"AZURE_AUTHORITY_HOST", s.AuthorityHost()},
+		{"APPREG_GRAPH_URL", s.GraphURL()},
+		{"SSL_CERT_FILE", caPath},
+	}
+	var b strings.Builder
+	b.WriteString("# appreg emulator credentials: source with `set -a; . ./env; set +a`\n")
+	for _, kv := range env {
+		fmt.Fprintf(&b, "%s=%s\n", kv.k, shellQuote(kv.v))
+	}
+	envPath := filepath.Join(dir, "env")
+	if err := writePrivate(envPath, b.String()); err != nil {
+		return fmt.Errorf("writing env file: %w", err)
+	}
+
+	fmt.Fprintf(stdout, "appreg emulator: Microsoft Entra tenant %s\n", op.TenantID)
+	fmt.Fprintf(stdout, "  Microsoft Graph:  %s\n", s.GraphURL())
+	fmt.Fprintf(stdout, "  Authority host:   %s\n", s.AuthorityHost())
+	fmt.Fprintf(stdout, "  CA certificate:   %s\n", caPath)
+	fmt.Fprintf(stdout, "  Operator app:     %s (secret in %s)\n", op.ClientID, envPath)
+	fmt.Fprintf(stdout, "Use it from a shell with:\n  set -a; . %s; set +a\n", shellQuote(envPath))
+	fmt.Fprintln(stdout, "Serving until interrupted.")
+
+	<-ctx.Done()
+	if err := s.Close(); err != nil {
+		return err
+	}
+	stats := s.Stats()
+	keys := make([]string, 0, len(stats))
+	for k := range stats {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(stdout, "Requests (%d in total):\n", s.TotalRequests())
+	for _, k := range keys {
+		fmt.Fprintf(stdout, "  %6d  %s\n", stats[k], k)
+	}
+	if o.Stats != "" {
+		data, err := json.MarshalIndent(stats, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encoding request counts: %w", err)
+		}
+		if err := os.WriteFile(o.Stats, append(data, '\n'), 0o644); err != nil {
+			return fmt.Errorf("writing request counts: %w", err)
+		}
+	}
+	return nil
+}
+
+// writePrivate writes a file readable only by its owner, even when it
+// existed with wider permissions.
+func writePrivate(path, content string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// shellQuote quotes a value for a POSIX shell when it needs it.
+func shellQuote(v string) string {
+	safe := true
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:~@%+=,", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe && v != "" {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}

@@ -107,10 +107,12 @@ func (rd *regDecoder) federated(c *object) []appreg.FederatedCredential {
 				fc.Audiences = list
 			}
 		}
-		if !rd.first(pairs, fc.Issuer+"\x00"+fc.Subject, n,
-			fmt.Sprintf("federated credential %q repeats an issuer and subject, which", name)) {
+		if prev, dup := pairs[fc.Issuer+"\x00"+fc.Subject]; dup {
+			rd.report(n, fmt.Sprintf("federated credential %q has the same issuer and subject as the one on line %d", name, prev.Line),
+				"Microsoft Graph requires each issuer and subject pair to be unique per application; remove one of them")
 			continue
 		}
+		pairs[fc.Issuer+"\x00"+fc.Subject] = n
 		out = append(out, fc)
 	}
 	return out

@@ -454,7 +454,7 @@ func (d *decoder) stringList(n *yaml.Node, name, path string) ([]string, []*yaml
 			d.wrongType(item, "each item of "+name, kString)
 			continue
 		}
-		if hasEnum && !d.checkEnum(item, path+"[]", "item of "+name, item.Value) {
+		if hasEnum && !d.checkEnum(item, path+"[]", name+" item", item.Value) {
 			continue
 		}
 		list = append(list, item.Value)
@@ -484,7 +484,8 @@ func (o *object) objects(key string) []*object {
 			continue
 		}
 		if isNull(item) || item.Kind != yaml.MappingNode {
-			o.d.wrongType(item, "each entry of "+o.child(key), kObject)
+			o.d.report(item, fmt.Sprintf("each entry of %s must be a mapping, not %s", o.child(key), describe(item)),
+				"write the entry's keys after the dash, one per line, e.g. - name: value")
 			continue
 		}
 		if c := o.d.object(item, o.keyPath(key)+"[]", o.child(key)); c != nil {

@@ -173,7 +173,7 @@ func (rd *regDecoder) graphPermission(n *yaml.Node, kind catalog.Kind, name stri
 	if s := c.Suggest(kind, name); s != "" {
 		detail = fmt.Sprintf("did you mean %q? Permission names are case-sensitive", s)
 	}
-	rd.report(n, fmt.Sprintf("%s is not a %s permission of Microsoft Graph", name, kind), detail)
+	rd.report(n, fmt.Sprintf("%s is not %s permission of Microsoft Graph", name, article(kind)), detail)
 	return false
 }
 

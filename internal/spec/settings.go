@@ -62,8 +62,8 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 			s.NamePrefix = p
 		}
 	}
-	if dir, n, ok := o.required("registrations", defaultRegistrations); ok {
-		if clean := path.Clean(dir); path.IsAbs(dir) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(dir, `\`) {
+	if dir, n, ok := o.str("registrations"); ok {
+		if clean := path.Clean(dir); dir == "" || path.IsAbs(dir) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(dir, `\`) {
 			d.report(n, fmt.Sprintf("registrations folder %q is outside the folder of %s", dir, path.Base(file)),
 				"write a folder below the settings file, e.g. registrations")
 		} else {

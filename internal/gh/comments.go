@@ -161,7 +161,7 @@ var markerRE = regexp.MustCompile(`^<!--\s*(\S(?:.*\S)?)\s*-->$`)
 func (c *Client) UpsertStickyComment(ctx context.Context, repo string, number int, marker string, parts []string) ([]int64, error) {
 	ids, err := c.upsertSticky(ctx, repo, number, marker, parts)
 	if err != nil {
-		return nil, fmt.Errorf("updating %s comment on %s#%d: %w", marker, repo, number, err)
+		return nil, fmt.Errorf("updating sticky comment %s on %s#%d: %w", strings.TrimSpace(marker), repo, number, err)
 	}
 	return ids, nil
 }

@@ -338,3 +338,23 @@ func TestListComments(t *testing.T) {
 		t.Errorf("got %d comments, first %+v", len(got), got[0])
 	}
 }
+
+func TestUpsertStickyCommentEditFailureCreatesNothing(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	id := srv.AddComment(repo, 12, "github-actions[bot]", marker+"\nold")
+	srv.FailNext(http.MethodPatch, "/issues/comments/", http.StatusInternalServerError)
+	_, err := c.UpsertStickyComment(t.Context(), repo, 12, marker, []string{"new"})
+	want := fmt.Sprintf("updating sticky comment %s on contoso/payments#12: editing part 1/1 (comment %d): github answered 500", marker, id)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("got error\n%v\nwant it to start with\n%s", err, want)
+	}
+	if got := bodies(srv.Comments(repo, 12)); !cmp.Equal(got, []string{marker + "\nold"}) {
+		t.Errorf("comments = %q, want the old one alone", got)
+	}
+	// The next run succeeds in place.
+	ids, err := c.UpsertStickyComment(t.Context(), repo, 12, marker, []string{"new"})
+	if err != nil || len(ids) != 1 || ids[0] != id {
+		t.Errorf("retry: ids %v, err %v; want [%d]", ids, err, id)
+	}
+}

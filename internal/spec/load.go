@@ -7,8 +7,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -74,7 +76,15 @@ func load(fsys fs.FS, configPath string, display func(string) string) (*Result, 
 		diags.Sort()
 		return res, diags
 	}
-	var files []*parsed
+	// Read the files in order, then decode them in parallel: decoding is
+	// pure and dominates the time of a large repository.
+	type job struct {
+		file string
+		data []byte
+		p    *parsed
+		d    diag.Diagnostics
+	}
+	var jobs []*job
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
@@ -88,10 +98,27 @@ func load(fsys fs.FS, configPath string, display func(string) string) (*Result, 
 				Detail: "check that the file is readable"})
 			continue
 		}
-		pr, pd := parseRegistration(file, data, &res.Settings)
-		diags = append(diags, pd...)
-		if pr != nil && pr.reg.Name != "" {
-			files = append(files, pr)
+		jobs = append(jobs, &job{file: file, data: data})
+	}
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Go(func() {
+			for j := range next {
+				j.p, j.d = parseRegistration(j.file, j.data, &res.Settings)
+			}
+		})
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	var files []*parsed
+	for _, j := range jobs {
+		diags = append(diags, j.d...)
+		if j.p != nil && j.p.reg.Name != "" {
+			files = append(files, j.p)
 		}
 	}
 

@@ -163,8 +163,10 @@ func (rd *regDecoder) graphPermission(n *yaml.Node, kind catalog.Kind, name stri
 	}
 	if _, ok := c.Lookup(other, name); ok {
 		detail := fmt.Sprintf("move it to %s:", other)
-		if s := c.Suggest(kind, name); s != "" {
-			detail += fmt.Sprintf(", or request the %s permission %q instead", kind, s)
+		// User.Read (delegated) has the tenant-wide User.Read.All as its
+		// application counterpart; suggest it when it exists.
+		if _, ok := c.Lookup(kind, name+".All"); ok {
+			detail += fmt.Sprintf(", or request the %s permission %q instead", kind, name+".All")
 		}
 		rd.report(n, fmt.Sprintf("%s is %s permission of Microsoft Graph, not %s permission", name, article(other), article(kind)), detail)
 		return false

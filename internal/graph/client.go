@@ -117,11 +117,12 @@ func New(o Options) (*Client, error) {
 	if u.Scheme != "https" && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("graph URL %q must use https", o.URL)
 	}
-	// Tokens are for the Graph resource the URL names: graph.microsoft.com,
-	// a national cloud's host, or the emulator.
-	scope := u.Scheme + "://" + u.Host + "/.default"
-	if strings.HasSuffix(u.Hostname(), "graph.microsoft.com") {
-		scope = "https://graph.microsoft.com/.default"
+	// Tokens are for the Graph resource: a national cloud's own Graph host,
+	// else (global cloud, the emulator, a proxy) graph.microsoft.com.
+	scope := "https://graph.microsoft.com/.default"
+	switch h := u.Hostname(); h {
+	case "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn":
+		scope = "https://" + h + "/.default"
 	}
 	auth, err := msgraphauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(o.Credential, []string{scope}, []string{u.Hostname()})
 	if err != nil {

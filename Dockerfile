@@ -1,0 +1,13 @@
+# Multi-stage build of the appreg GitHub Action image: a static binary on a
+# minimal base with CA certificates.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/appreg ./cmd/appreg
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/appreg /usr/local/bin/appreg
+ENTRYPOINT ["/usr/local/bin/appreg"]
+CMD ["action"]

@@ -1,0 +1,211 @@
+// Package cli is appreg's command line and its composition root: the one
+// place that builds real clients (Microsoft Graph, GitHub) from flags and
+// environment, and the one place that turns errors into exit codes.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/appreg/appreg/internal/diag"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitChanges = 2 // plan --detailed-exitcode: changes present
+)
+
+// env is the process environment; tests replace it.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"validate", "check registration files and appreg.yaml without contacting Entra", runValidate},
+		{"plan", "show what apply would change in the tenant", runPlan},
+		{"apply", "change the tenant to match the registration files (needs --confirm)", runApply},
+		{"demo", "run plan and apply against a built-in Entra emulator: no tenant needed", runDemo},
+		{"emulator", "serve an Entra emulator (Graph + token endpoint) for trying appreg and other tools", runEmulator},
+		{"schema", "print the JSON Schema of registration files", runSchema},
+		{"version", "print appreg's version", runVersion},
+	}
+}
+
+// Main runs appreg with args (without the program name) and returns the
+// process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return e.main(ctx, args)
+}
+
+func (e *env) main(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		e.usage(e.stdout)
+		if len(args) == 0 {
+			return ExitError
+		}
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return exitCode(e.stderr, c.run(ctx, e, args[1:]))
+		}
+	}
+	fmt.Fprintf(e.stderr, "appreg: unknown command %q\n\n", args[0])
+	e.usage(e.stderr)
+	return ExitError
+}
+
+func (e *env) usage(w io.Writer) {
+	fmt.Fprintln(w, "appreg manages Microsoft Entra ID app registrations as code.")
+	fmt.Fprintln(w, "\nUsage: appreg <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'appreg <command> -h' for a command's flags. Try 'appreg demo' first.")
+}
+
+// errChanges reports that a plan has changes (exit 2 with
+// --detailed-exitcode).
+var errChanges = errors.New("changes present")
+
+// silentError is an error already reported to the user.
+type silentError struct{ code int }
+
+func (e silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// exitCode maps an error to an exit code, printing it. It is the only place
+// that does so.
+func exitCode(stderr io.Writer, err error) int {
+	var silent silentError
+	var diags *diag.ListError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errChanges):
+		return ExitChanges
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.As(err, &silent):
+		return silent.code
+	case errors.As(err, &diags):
+		for _, d := range diags.Diagnostics {
+			fmt.Fprintln(stderr, d.String())
+		}
+		return ExitError
+	}
+	fmt.Fprintf(stderr, "appreg: %v\n", err)
+	return ExitError
+}
+
+// globals are the flags every command takes.
+type globals struct {
+	config   string
+	graphURL string
+	format   string
+}
+
+func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
+	fs.StringVar(&g.config, "config", "appreg.yaml", "the repository settings file")
+	graphURL := e.getenv("APPREG_GRAPH_URL")
+	fs.StringVar(&g.graphURL, "graph-url", graphURL, "Microsoft Graph v1.0 base URL (env APPREG_GRAPH_URL; default "+"https://graph.microsoft.com/v1.0)")
+	if len(formats) > 0 {
+		fs.StringVar(&g.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
+	}
+}
+
+func (g *globals) checkFormat(formats ...string) error {
+	for _, f := range formats {
+		if g.format == f {
+			return nil
+		}
+	}
+	return usageError("--format must be one of %s, not %q", strings.Join(formats, ", "), g.format)
+}
+
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("usage: "+format, args...)
+}
+
+// parse parses a command's flags, writing help to stdout.
+func parse(fs *flag.FlagSet, e *env, args []string) error {
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fs.SetOutput(e.stdout)
+		fmt.Fprintf(e.stdout, "Usage: appreg %s [flags]\n\nFlags:\n", fs.Name())
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return silentError{code: ExitError}
+	}
+	if fs.NArg() > 0 {
+		return usageError("appreg %s takes no arguments, got %q", fs.Name(), fs.Args())
+	}
+	return nil
+}
+
+func runVersion(_ context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "appreg %s\n", version())
+	return nil
+}
+
+// version is the module version when built from a tagged module, else the
+// VCS revision.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if settings["vcs.modified"] == "true" {
+			rev += "-dirty"
+		}
+		return "devel " + rev
+	}
+	return "devel"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

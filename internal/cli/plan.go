@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/plan"
+	"github.com/appreg/appreg/internal/render"
+	"github.com/appreg/appreg/internal/spec"
+	"github.com/appreg/appreg/internal/workflow"
+)
+
+// planOptions are the inputs of plan and apply, parsed and checked.
+type planOptions struct {
+	globals
+	out              string
+	detailedExitcode bool
+	confirm          bool
+	expected         string
+	verbose          bool
+}
+
+func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	o := &planOptions{}
+	o.register(fs, e, "text", "markdown", "json")
+	fs.StringVar(&o.out, "out", "", "also write the plan (or result) as JSON to this file")
+	fs.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
+	if name == "plan" {
+		fs.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when none, 1 on error")
+	} else {
+		fs.BoolVar(&o.confirm, "confirm", false, "really change the tenant (without it, apply only shows the plan)")
+		fs.StringVar(&o.expected, "expect-fingerprint", "", "the fingerprint of the reviewed plan; the result says if the applied plan differs")
+	}
+	if err := parse(fs, e, args); err != nil {
+		return nil, err
+	}
+	if err := o.checkFormat("text", "markdown", "json"); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func (o *planOptions) logger(e *env) *slog.Logger {
+	if !o.verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// load reads the files; diagnostics are printed and end the command.
+func load(e *env, config string) (*spec.Result, error) {
+	loaded, diags := spec.Load(config)
+	for _, d := range diags {
+		if d.Severity == diag.Warning {
+			fmt.Fprintln(e.stderr, d.String())
+		}
+	}
+	return loaded, diags.Err()
+}
+
+func (o *planOptions) graph(e *env) (workflow.Graph, error) {
+	cred, err := credential(e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.logger(e)}, e.getenv)
+}
+
+func runPlan(ctx context.Context, e *env, args []string) error {
+	o, err := parsePlanFlags(e, "plan", args)
+	if err != nil {
+		return err
+	}
+	loaded, err := load(e, o.config)
+	if err != nil {
+		return err
+	}
+	g, err := o.graph(e)
+	if err != nil {
+		return err
+	}
+	p, err := workflow.Plan(ctx, g, loaded)
+	if err != nil {
+		return err
+	}
+	if err := o.writePlan(e, p); err != nil {
+		return err
+	}
+	if p.Diagnostics.HasErrors() {
+		return silentError{code: ExitError}
+	}
+	if o.detailedExitcode && p.HasChanges() {
+		return errChanges
+	}
+	return nil
+}
+
+func (o *planOptions) writePlan(e *env, p *plan.Plan) error {
+	if o.out != "" {
+		var buf bytes.Buffer
+		if err := render.PlanJSON(&buf, p); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the plan: %w", err)
+		}
+	}
+	return writePlan(e.stdout, o.format, p, isTerminal(e.stdout))
+}
+
+func writePlan(w io.Writer, format string, p *plan.Plan, color bool) error {
+	switch format {
+	case "json":
+		return render.PlanJSON(w, p)
+	case "markdown":
+		_, err := io.WriteString(w, strings.Join(render.PlanMarkdown(p, render.Options{}), "\n\n---\n\n"))
+		return err
+	}
+	return render.PlanText(w, p, render.Options{Color: color})
+}
+
+func runApply(ctx context.Context, e *env, args []string) error {
+	o, err := parsePlanFlags(e, "apply", args)
+	if err != nil {
+		return err
+	}
+	loaded, err := load(e, o.config)
+	if err != nil {
+		return err
+	}
+	g, err := o.graph(e)
+	if err != nil {
+		return err
+	}
+	if !o.confirm {
+		p, err := workflow.Plan(ctx, g, loaded)
+		if err != nil {
+			return err
+		}
+		if err := writePlan(e.stdout, o.format, p, isTerminal(e.stdout)); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg apply --confirm' to apply this plan")
+		return silentError{code: ExitError}
+	}
+	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: o.logger(e)})
+	if err != nil {
+		return err
+	}
+	if err := o.writeResult(e, p, res); err != nil {
+		return err
+	}
+	if res.Failed() || p.Diagnostics.HasErrors() {
+		return silentError{code: ExitError}
+	}
+	return nil
+}
+
+func (o *planOptions) writeResult(e *env, p *plan.Plan, res *plan.Result) error {
+	if o.out != "" {
+		var buf bytes.Buffer
+		if err := render.ResultJSON(&buf, res); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("writing the result: %w", err)
+		}
+	}
+	switch o.format {
+	case "json":
+		return render.ResultJSON(e.stdout, res)
+	case "markdown":
+		_, err := io.WriteString(e.stdout, strings.Join(render.ResultMarkdown(res, render.Options{}), "\n\n---\n\n"))
+		return err
+	}
+	for _, d := range p.Diagnostics {
+		fmt.Fprintln(e.stderr, d.String())
+	}
+	return render.ResultText(e.stdout, res, render.Options{Color: isTerminal(e.stdout)})
+}
+
+// isTerminal reports whether w is a character device (colour output).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,101 @@
+// Package internal_test enforces the import directions of DESIGN.md §4:
+// pure stages in the middle, I/O adapters at the edges, and the heavy SDKs
+// (msgraph-sdk-go, go-github) each confined to one adapter so that every
+// other package builds and tests in seconds.
+package internal_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/appreg/appreg/internal/"
+
+// allowed lists, per package, the appreg packages its non-test files may
+// import. A package missing from the table fails the test: add it
+// deliberately.
+var allowed = map[string][]string{
+	"appreg":           {},
+	"diag":             {},
+	"catalog":          {},
+	"spec":             {"appreg", "diag", "catalog"},
+	"graph":            {"appreg", "catalog"},
+	"emulator":         {"appreg", "catalog"},
+	"emulator/sdktest": {},
+	"plan":             {"appreg", "diag", "catalog"},
+	"render":           {"plan", "appreg", "diag"},
+	"apply":            {"plan", "appreg"},
+	"rotate":           {"appreg"},
+	"policy":           {"plan", "appreg"},
+	"gh":               {},
+	"gh/ghtest":        {},
+	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog"},
+	"action":           {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "rotate"},
+	"webhook":          {"workflow", "spec", "plan", "render", "appreg", "diag", "policy"},
+	"cli":              nil, // the composition root may import everything
+}
+
+// confined maps heavy external modules to the only packages whose files
+// (tests included) may import them.
+var confined = map[string][]string{
+	"github.com/microsoftgraph/":              {"graph", "emulator/sdktest"},
+	"github.com/google/go-github/":            {"gh"},
+	"github.com/bradleyfalzon/ghinstallation": {"gh"},
+}
+
+func TestImportDirections(t *testing.T) {
+	t.Parallel()
+	pkgs := map[string]bool{}
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || filepath.Dir(path) == "." {
+			return nil
+		}
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		pkgs[pkg] = true
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		isTest := strings.HasSuffix(path, "_test.go")
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			for prefix, only := range confined {
+				if strings.HasPrefix(p, prefix) && !slices.Contains(only, pkg) {
+					t.Errorf("%s imports %s: only %v may (it is slow to build or owned by one adapter)", path, p, only)
+				}
+			}
+			if isTest || !strings.HasPrefix(p, module) {
+				continue
+			}
+			target := strings.TrimPrefix(p, module)
+			rules, known := allowed[pkg]
+			switch {
+			case !known:
+				t.Errorf("package %s is not in the import table of internal/imports_test.go", pkg)
+			case rules != nil && !slices.Contains(rules, target):
+				t.Errorf("%s imports internal/%s: %s may import only %v (DESIGN.md §4)", path, target, pkg, rules)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pkg := range pkgs {
+		if _, ok := allowed[pkg]; !ok && !strings.Contains(pkg, "/testdata") {
+			t.Errorf("package %s is not in the import table of internal/imports_test.go", pkg)
+		}
+	}
+}

@@ -29,6 +29,9 @@ type decoder struct {
 	diags  diag.Diagnostics
 	visits int
 	blown  bool
+	// reported holds what was reported, so that a value reached through
+	// several aliases is reported once.
+	reported map[diag.Diagnostic]bool
 }
 
 // report records an error at n's position (the whole file when n is nil).
@@ -37,6 +40,13 @@ func (d *decoder) report(n *yaml.Node, summary, detail string) {
 	if n != nil {
 		dg.Line, dg.Column = n.Line, n.Column
 	}
+	if d.reported[dg] {
+		return
+	}
+	if d.reported == nil {
+		d.reported = map[diag.Diagnostic]bool{}
+	}
+	d.reported[dg] = true
 	d.diags = append(d.diags, dg)
 }
 
@@ -257,6 +267,8 @@ func (d *decoder) wrongType(n *yaml.Node, name string, want kind) {
 		switch {
 		case isNull(n):
 			detail = "write a value, or remove the key"
+		case n.Kind == yaml.ScalarNode && strings.HasPrefix(describe(n), "a value tagged"):
+			detail = "remove the YAML tag " + n.Tag
 		case n.Kind == yaml.ScalarNode:
 			detail = fmt.Sprintf("put the value in quotes: %q", n.Value)
 		default:
@@ -451,7 +463,11 @@ func (d *decoder) stringList(n *yaml.Node, name, path string) ([]string, []*yaml
 			continue
 		}
 		if item.Kind != yaml.ScalarNode || item.ShortTag() != "!!str" {
-			d.wrongType(item, "each item of "+name, kString)
+			detail := "write each item as a single value, e.g. [a, b]"
+			if item.Kind == yaml.ScalarNode && !isNull(item) {
+				detail = fmt.Sprintf("put the value in quotes: %q", item.Value)
+			}
+			d.report(item, fmt.Sprintf("each item of %s must be a string, not %s", name, describe(item)), detail)
 			continue
 		}
 		if hasEnum && !d.checkEnum(item, path+"[]", name+" item", item.Value) {

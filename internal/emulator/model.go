@@ -160,7 +160,7 @@ func servicePrincipalTemplate() map[string]any {
 		"loginUrl":                               nil,
 		"logoutUrl":                              nil,
 		"notes":                                  nil,
-		"notificationEmails":                     []any{},
+		"notificationEmailAddresses":             []any{},
 		"preferredSingleSignOnMode":              nil,
 		"preferredTokenSigningKeyThumbprint":     nil,
 		"publisherName":                          nil,
@@ -190,7 +190,7 @@ var servicePrincipalProps = keysOf(servicePrincipalTemplate())
 var servicePrincipalWritable = map[string]bool{
 	"accountEnabled": true, "alternativeNames": true, "appRoleAssignmentRequired": true,
 	"description": true, "displayName": true, "homepage": true, "loginUrl": true,
-	"logoutUrl": true, "notes": true, "notificationEmails": true,
+	"logoutUrl": true, "notes": true, "notificationEmailAddresses": true,
 	"preferredSingleSignOnMode": true, "preferredTokenSigningKeyThumbprint": true,
 	"replyUrls": true, "samlSingleSignOnSettings": true, "servicePrincipalNames": true,
 	"tags": true, "tokenEncryptionKeyId": true, "addIns": true, "keyCredentials": true,

@@ -119,9 +119,9 @@ func (s *Server) patchSP(sp *servicePrincipal, body map[string]any) *apiError {
 			return errInvalidValue("tags", "ServicePrincipal")
 		}
 	}
-	for _, e := range props["notificationEmails"].([]any) {
+	for _, e := range props["notificationEmailAddresses"].([]any) {
 		if m, ok := e.(string); !ok || !strings.Contains(m, "@") {
-			return errInvalidValue("notificationEmails", "ServicePrincipal")
+			return errInvalidValue("notificationEmailAddresses", "ServicePrincipal")
 		}
 	}
 	sp.props = props

@@ -13,9 +13,9 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	khttp "github.com/microsoft/kiota-http-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
-	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	msgraphcoreauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/appreg/appreg/internal/emulator"
 )

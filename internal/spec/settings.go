@@ -63,7 +63,9 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 		}
 	}
 	if dir, n, ok := o.str("registrations"); ok {
-		if clean := path.Clean(dir); dir == "" || path.IsAbs(dir) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(dir, `\`) {
+		if clean := path.Clean(dir); dir == "" {
+			d.report(n, "registrations must not be empty", "name the folder holding the registration files, e.g. registrations")
+		} else if path.IsAbs(dir) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(dir, `\`) {
 			d.report(n, fmt.Sprintf("registrations folder %q is outside the folder of %s", dir, path.Base(file)),
 				"write a folder below the settings file, e.g. registrations")
 		} else {

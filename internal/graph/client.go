@@ -131,7 +131,7 @@ func New(o Options) (*Client, error) {
 	middlewares, err := khttp.GetDefaultMiddlewaresWithOptions(&khttp.RetryHandlerOptions{
 		MaxRetries:  o.MaxRetries,
 		ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return true },
-	})
+	}, khttp.NewCompressionOptionsReference(false))
 	if err != nil {
 		return nil, fmt.Errorf("creating graph middlewares: %w", err)
 	}

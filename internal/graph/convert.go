@@ -187,7 +187,7 @@ func claimModels(in []appreg.OptionalClaim) []models.OptionalClaimable {
 	for _, c := range in {
 		m := models.NewOptionalClaim()
 		m.SetName(ptr(c.Name))
-		m.SetSource(c.Source)
+		setIf(c.Source, m.SetSource)
 		m.SetEssential(ptr(c.Essential != nil && *c.Essential))
 		m.SetAdditionalProperties(nonNil(c.AdditionalProperties))
 		out = append(out, m)
@@ -204,10 +204,10 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 	}
 	a := models.NewApplication()
 	a.SetDisplayName(ptr(want.DisplayName))
-	a.SetDescription(want.Description)
-	a.SetNotes(want.Notes)
-	a.SetServiceManagementReference(want.ServiceManagementReference)
-	a.SetSignInAudience(want.Audience)
+	setIf(want.Description, a.SetDescription)
+	setIf(want.Notes, a.SetNotes)
+	setIf(want.ServiceManagementReference, a.SetServiceManagementReference)
+	setIf(want.Audience, a.SetSignInAudience)
 	tags := want.Tags
 	if tags == nil {
 		tags = have.Tags
@@ -227,8 +227,8 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 			h = &appreg.Web{}
 		}
 		m := models.NewWebApplication()
-		m.SetHomePageUrl(pick(w.HomePageURL, h.HomePageURL))
-		m.SetLogoutUrl(pick(w.LogoutURL, h.LogoutURL))
+		setIf(pick(w.HomePageURL, h.HomePageURL), m.SetHomePageUrl)
+		setIf(pick(w.LogoutURL, h.LogoutURL), m.SetLogoutUrl)
 		m.SetRedirectUris(nonNil(pickSlice(w.RedirectURIs, h.RedirectURIs)))
 		g := models.NewImplicitGrantSettings()
 		wg, hg := w.ImplicitGrant, h.ImplicitGrant
@@ -254,7 +254,7 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 			m.SetRedirectUris(p.RedirectURIs)
 			a.SetPublicClient(m)
 		}
-		a.SetIsFallbackPublicClient(p.AllowPublicClientFlows)
+		setIf(p.AllowPublicClientFlows, a.SetIsFallbackPublicClient)
 	}
 	if x := want.API; x != nil {
 		h := have.API
@@ -294,17 +294,17 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 		m.SetSaml2Token(claimModels(pickSlice(oc.SAML2Token, h.SAML2Token)))
 		a.SetOptionalClaims(m)
 	}
-	a.SetGroupMembershipClaims(want.GroupMembershipClaims)
+	setIf(want.GroupMembershipClaims, a.SetGroupMembershipClaims)
 	if i := want.Info; i != nil {
 		h := have.Info
 		if h == nil {
 			h = &appreg.Info{}
 		}
 		m := models.NewInformationalUrl()
-		m.SetMarketingUrl(pick(i.MarketingURL, h.MarketingURL))
-		m.SetPrivacyStatementUrl(pick(i.PrivacyStatementURL, h.PrivacyStatementURL))
-		m.SetSupportUrl(pick(i.SupportURL, h.SupportURL))
-		m.SetTermsOfServiceUrl(pick(i.TermsOfServiceURL, h.TermsOfServiceURL))
+		setIf(pick(i.MarketingURL, h.MarketingURL), m.SetMarketingUrl)
+		setIf(pick(i.PrivacyStatementURL, h.PrivacyStatementURL), m.SetPrivacyStatementUrl)
+		setIf(pick(i.SupportURL, h.SupportURL), m.SetSupportUrl)
+		setIf(pick(i.TermsOfServiceURL, h.TermsOfServiceURL), m.SetTermsOfServiceUrl)
 		a.SetInfo(m)
 	}
 	if want.InstanceLock != nil {
@@ -318,7 +318,7 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 
 func apiModel(want, have *appreg.API) models.ApiApplicationable {
 	m := models.NewApiApplication()
-	m.SetRequestedAccessTokenVersion(int32ptr(pick(want.AccessTokenVersion, have.AccessTokenVersion)))
+	setIf(int32ptr(pick(want.AccessTokenVersion, have.AccessTokenVersion)), m.SetRequestedAccessTokenVersion)
 	scopes := pickSlice(want.Scopes, have.Scopes)
 	m.SetOauth2PermissionScopes(scopeModels(scopes))
 	clients := pickSlice(want.AuthorizedClients, have.AuthorizedClients)
@@ -378,6 +378,14 @@ func roleModels(roles []appreg.AppRole) []models.AppRoleable {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// setIf calls set only for a managed (non-nil) value: the SDK sends every
+// value set, nil included, and a null would clear what the tenant has.
+func setIf[T any](v *T, set func(*T)) {
+	if v != nil {
+		set(v)
+	}
+}
 
 // str returns a non-nil pointer: Graph's null becomes "".
 func str(p *string) *string { return ptr(deref(p)) }

@@ -125,7 +125,7 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 	}
 	tags := slices.Clone(pickSlice(want.Tags, have.Tags))
 	body.SetTags(append(slices.DeleteFunc(tags, func(t string) bool { return t == appreg.MarkerTag }), appreg.MarkerTag))
-	body.SetAppRoleAssignmentRequired(want.AssignmentRequired)
+	setIf(want.AssignmentRequired, body.SetAppRoleAssignmentRequired)
 	if want.NotificationEmails != nil {
 		body.SetNotificationEmailAddresses(want.NotificationEmails)
 	}
@@ -180,7 +180,7 @@ func (c *Client) UpsertFederatedCredential(ctx context.Context, objectID string,
 	body.SetIssuer(ptr(f.Issuer))
 	body.SetSubject(ptr(f.Subject))
 	body.SetAudiences(nonNil(f.Audiences))
-	body.SetDescription(f.Description)
+	setIf(f.Description, body.SetDescription)
 	name := f.Name
 	return c.retryLag(ctx, "upserting federated credential "+name, func() error {
 		_, err := c.sdk.Applications().ByApplicationId(objectID).FederatedIdentityCredentialsWithName(&name).Patch(ctx, body,

@@ -91,7 +91,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	say("4. a pull request edits %s: %s", filepath.Base(loaded.Files[edited]), what)
-	changed, diags := spec.Load(filepath.Join(dir, filepath.Base(g.config)))
+	changed, diags := spec.LoadFS(os.DirFS(dir), filepath.Base(g.config))
 	if err := diags.Err(); err != nil {
 		return err
 	}

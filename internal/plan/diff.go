@@ -150,7 +150,7 @@ func (p *planner) registration(want *appreg.Registration) {
 	after := p.assignIDs(want, have)
 	c.After = after
 
-	d := &differ{}
+	d := &differ{creating: action == Create}
 	d.application(after, have)
 	c.DisableFirst = disableFirst(after, have)
 	for _, v := range c.DisableFirst {

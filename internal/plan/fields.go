@@ -15,9 +15,14 @@ import (
 // a nil desired value is unmanaged and never produces a difference.
 type differ struct {
 	fields []FieldDiff
+	// creating is set for a new registration: nothing has a before value.
+	creating bool
 }
 
 func (d *differ) add(path, before, after string) {
+	if d.creating {
+		before = ""
+	}
 	d.fields = append(d.fields, FieldDiff{Path: path, Before: before, After: after})
 }
 

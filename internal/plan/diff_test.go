@@ -57,7 +57,7 @@ func TestCreateShowsManagedFieldsOnly(t *testing.T) {
 	want := []FieldDiff{
 		{Path: "displayName", After: `"App web"`},
 		{Path: "notes", After: `"team web"`},
-		{Path: "web.redirectUris", Before: "[]", After: "[https://a.example/cb]"},
+		{Path: "web.redirectUris", After: "[https://a.example/cb]"},
 	}
 	if diff := cmp.Diff(want, c.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)

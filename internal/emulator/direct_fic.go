@@ -1,0 +1,25 @@
+package emulator
+
+import "fmt"
+
+// AddFederatedCredential adds a federated identity credential to an
+// application (by object id, appId or uniqueName), with Graph's validation,
+// as a portal edit would: no HTTP, no faults. Benchmarks use it to seed large
+// tenants quickly.
+func (s *Server) AddFederatedCredential(key string, props map[string]any) (map[string]any, error) {
+	body, ok := normalize(props).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("adding federated credential to %q: properties must be an object", key)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.t.appByAnyKey(key)
+	if a == nil {
+		return nil, fmt.Errorf("adding federated credential to %q: %w", key, errNotFound(key))
+	}
+	f, err := s.writeFIC(a, nil, body)
+	if err != nil {
+		return nil, fmt.Errorf("adding federated credential to %q: %w", key, err)
+	}
+	return s.ficJSON(a, f), nil
+}

@@ -1,0 +1,185 @@
+package graph_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/appreg/appreg/internal/appreg"
+	"github.com/appreg/appreg/internal/emulator"
+	"github.com/appreg/appreg/internal/graph"
+)
+
+// start runs an emulator and a Graph client authenticated as its operator
+// through the real azidentity and msgraph-sdk-go clients.
+func start(tb testing.TB) (*emulator.Server, *graph.Client) {
+	tb.Helper()
+	srv, err := emulator.Start(emulator.Options{Users: []string{"alice@contoso.com"}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { srv.Close() })
+	op := srv.Operator()
+	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: srv.Client()},
+		DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: time.Millisecond})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, c
+}
+
+// seedApp creates an application directly in the tenant, as if made earlier.
+func seedApp(tb testing.TB, srv *emulator.Server, uniqueName string, managed bool) map[string]any {
+	tb.Helper()
+	props := map[string]any{"displayName": "App " + uniqueName, "uniqueName": uniqueName}
+	if managed {
+		props["tags"] = []any{appreg.MarkerTag}
+	}
+	app, err := srv.CreateApplication(props)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return app
+}
+
+func TestReadManagedTakesMarkedAppsWithThePrefix(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t)
+	for _, n := range []string{"contoso-a", "contoso-b", "fabrikam-c"} {
+		seedApp(t, srv, n, true)
+	}
+	seedApp(t, srv, "contoso-unmanaged", false)
+	set, err := c.ReadManaged(t.Context(), "contoso-", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range set.Registrations {
+		names = append(names, r.Name+"="+r.UniqueName)
+	}
+	if got, want := strings.Join(names, " "), "a=contoso-a b=contoso-b"; got != want {
+		t.Errorf("read %q, want %q", got, want)
+	}
+}
+
+func TestReadManagedPagesAndBatches(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t)
+	const n = 1100 // more than one page of 999
+	for i := range n {
+		seedApp(t, srv, fmt.Sprintf("contoso-app-%04d", i), true)
+	}
+	srv.ResetStats()
+	set, err := c.ReadManaged(t.Context(), "contoso-", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Registrations) != n {
+		t.Fatalf("read %d registrations, want %d", len(set.Registrations), n)
+	}
+	stats := srv.Stats()
+	if got := stats["GET /v1.0/applications"]; got != 2 {
+		t.Errorf("application list took %d pages, want 2 (999 per page): %v", got, stats)
+	}
+	// 1,100 federated credential reads and 1,100 service principal lookups
+	// in $batch requests of 20.
+	if got, want := stats["POST /v1.0/$batch"], 2*n/20; got != want {
+		t.Errorf("$batch requests = %d, want %d", got, want)
+	}
+}
+
+func TestBatchItemsThrottledAreRetried(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t)
+	for i := range 60 {
+		app := seedApp(t, srv, fmt.Sprintf("contoso-t-%02d", i), true)
+		if _, err := srv.AddFederatedCredential(app["id"].(string), map[string]any{
+			"name": "main", "issuer": appreg.GitHubIssuer, "subject": fmt.Sprintf("repo:o/r%d:ref:refs/heads/main", i),
+			"audiences": []any{appreg.TokenExchangeAudience},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.SetFaults(emulator.Faults{ThrottleRate: 0.3})
+	set, err := c.ReadManaged(t.Context(), "contoso-", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range set.Registrations {
+		if len(r.Credentials.Federated) != 1 {
+			t.Fatalf("%s: %d federated credentials, want 1 (a throttled item was lost)", r.Name, len(r.Credentials.Federated))
+		}
+	}
+	if len(set.Registrations) != 60 {
+		t.Errorf("read %d, want 60", len(set.Registrations))
+	}
+}
+
+func TestUpsertIsIdempotentAndSurvivesLag(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t)
+	srv.SetFaults(emulator.Faults{LagReads: 3})
+	want := &appreg.Registration{Name: "web", UniqueName: "contoso-web", DisplayName: "Web", IdentifierURIs: []string{"api://{appId}"}}
+	id1, appID, err := c.UpsertApplication(t.Context(), want, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The service principal of a just-created app fails with
+	// NoBackingApplicationObject until the app has replicated.
+	if _, err := c.UpsertServicePrincipal(t.Context(), appID, nil, nil); err != nil {
+		t.Fatalf("service principal during replication lag: %v", err)
+	}
+	id2, appID2, err := c.UpsertApplication(t.Context(), want, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id1 != id2 || appID != appID2 {
+		t.Errorf("second upsert made a new app: %s/%s vs %s/%s", id1, appID, id2, appID2)
+	}
+	app, _ := srv.Application("contoso-web")
+	if got := fmt.Sprint(app["identifierUris"]); got != "[api://"+appID+"]" {
+		t.Errorf("identifierUris = %s, want the appId filled in", got)
+	}
+}
+
+func TestErrorsCarryGraphCodeMessageAndRequestID(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t)
+	srv.FailNext(emulator.FailRule{Method: "PATCH", PathContains: "applications(uniqueName=", Status: 400, Code: "Request_BadRequest", Message: "Property 'web' is invalid.", Times: 1})
+	_, _, err := c.UpsertApplication(t.Context(), &appreg.Registration{UniqueName: "contoso-x", DisplayName: "X"}, nil, nil)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{`upserting application "contoso-x"`, "Request_BadRequest", "Property 'web' is invalid.", "HTTP 400", "request-id "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestResolveOwnersReportsTheMissing(t *testing.T) {
+	t.Parallel()
+	_, c := start(t)
+	owners, err := c.ResolveOwners(t.Context(), []appreg.Owner{
+		{Ref: "alice@contoso.com", Kind: appreg.OwnerUser}, {Ref: "nobody@contoso.com", Kind: appreg.OwnerUser},
+	})
+	var missing *graph.MissingOwnersError
+	if !errors.As(err, &missing) || strings.Join(missing.Refs, ",") != "nobody@contoso.com" {
+		t.Fatalf("err = %v, want nobody@contoso.com missing", err)
+	}
+	if owners[0].ID == "" || !appreg.IsGUID(owners[0].ID) {
+		t.Errorf("alice was not resolved: %+v", owners[0])
+	}
+}

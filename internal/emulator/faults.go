@@ -119,8 +119,14 @@ func (s *Server) injected(r *request, outer bool) *response {
 				msg = dm
 			}
 		}
+		if rule.Status == http.StatusTooManyRequests {
+			resp := s.throttled(r, s.currentFaults().RetryAfter)
+			e := resp.body.(map[string]any)["error"].(map[string]any)
+			e["code"], e["message"] = code, msg
+			return resp
+		}
 		resp := s.graphError(r, rule.Status, code, msg)
-		if rule.Status == http.StatusTooManyRequests || rule.Status == http.StatusServiceUnavailable {
+		if rule.Status == http.StatusServiceUnavailable {
 			resp.header.Set("Retry-After", retryAfter(s.currentFaults().RetryAfter))
 		}
 		return resp

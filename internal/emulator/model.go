@@ -131,7 +131,7 @@ func appRoleTemplate() map[string]any {
 func scopeTemplate() map[string]any {
 	return map[string]any{
 		"adminConsentDescription": nil, "adminConsentDisplayName": nil, "id": nil,
-		"isEnabled": true, "origin": nil, "type": "User", "userConsentDescription": nil,
+		"isEnabled": true, "type": "User", "userConsentDescription": nil,
 		"userConsentDisplayName": nil, "value": nil,
 	}
 }

@@ -146,8 +146,12 @@ func New(o Options) (*Client, error) {
 		return nil, fmt.Errorf("creating graph request adapter: %w", err)
 	}
 	adapter.SetBaseUrl(u.String()) // before NewGraphServiceClient, or batch URLs stay absolute
+	// NewGraphServiceClient re-assigns the package-level backing store
+	// factory that every model constructor reads (msgraph-sdk-go v1.89.0), a
+	// data race once two clients exist. A nil factory keeps the default one.
+	sdk := &msgraphsdk.GraphServiceClient{GraphBaseServiceClient: *msgraphsdk.NewGraphBaseServiceClient(adapter, nil)}
 	return &Client{
-		sdk: msgraphsdk.NewGraphServiceClient(adapter), adapter: adapter,
+		sdk: sdk, adapter: adapter,
 		cred: o.Credential, scope: scope, opts: o, log: o.Logger,
 		resources: map[string]*resource{},
 	}, nil

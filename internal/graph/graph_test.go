@@ -61,7 +61,7 @@ func TestReadManagedTakesMarkedAppsWithThePrefix(t *testing.T) {
 		seedApp(t, srv, n, true)
 	}
 	seedApp(t, srv, "contoso-unmanaged", false)
-	set, err := c.ReadManaged(t.Context(), "contoso-", nil)
+	set, err := c.ReadManaged(t.Context(), "contoso-", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestReadManagedPagesAndBatches(t *testing.T) {
 		seedApp(t, srv, fmt.Sprintf("contoso-app-%04d", i), true)
 	}
 	srv.ResetStats()
-	set, err := c.ReadManaged(t.Context(), "contoso-", nil)
+	set, err := c.ReadManaged(t.Context(), "contoso-", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestBatchItemsThrottledAreRetried(t *testing.T) {
 		}
 	}
 	srv.SetFaults(emulator.Faults{ThrottleRate: 0.3})
-	set, err := c.ReadManaged(t.Context(), "contoso-", nil)
+	set, err := c.ReadManaged(t.Context(), "contoso-", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

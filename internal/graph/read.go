@@ -28,15 +28,17 @@ var markerFilter = fmt.Sprintf("tags/any(t:t eq '%s')", appreg.MarkerTag)
 
 // ReadManaged reads every application carrying appreg's marker whose
 // uniqueName starts with prefix, plus the applications named by adopt
-// (appIds), with their service principals, owners, federated credentials,
-// password credential metadata and tenant-wide consent. Permission ids are
-// translated to names through each resource API's catalog.
+// (appIds), with their service principals, owners, federated credentials
+// and password credential metadata. Tenant-wide consent is read only for
+// the applications whose consent the files manage: consent holds their
+// names (or, for adopted ones, appIds). Permission ids are translated to
+// names through each resource API's catalog.
 //
 // Requests: the application list (999 per page, owners expanded), the list
 // of managed service principals, then $batch for federated credentials and
 // consent; a few more only for apps with over 20 owners, service principals
 // appreg has not tagged yet, and resource APIs not seen before.
-func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string) (*appreg.Set, error) {
+func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string, consent map[string]bool) (*appreg.Set, error) {
 	apps, err := c.listApplications(ctx, prefix)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string)
 	if err := c.readServicePrincipals(ctx, apps); err != nil {
 		return nil, err
 	}
-	if err := c.readSubresources(ctx, apps); err != nil {
+	if err := c.readSubresources(ctx, apps, consent); err != nil {
 		return nil, err
 	}
 	if err := c.namePermissions(ctx, apps); err != nil {
@@ -208,7 +210,7 @@ type consent struct {
 	scopes map[string][]string // resource SP id -> scope values
 }
 
-func (c *Client) readSubresources(ctx context.Context, apps []*appreg.Registration) error {
+func (c *Client) readSubresources(ctx context.Context, apps []*appreg.Registration, managedConsent map[string]bool) error {
 	consents := map[*appreg.Registration]*consent{}
 	var steps []step
 	for _, r := range apps {
@@ -251,7 +253,7 @@ func (c *Client) readSubresources(ctx context.Context, apps []*appreg.Registrati
 				}})
 		}
 		spID := r.Observed.ServicePrincipalID
-		if spID == "" {
+		if spID == "" || !managedConsent[r.Name] && !managedConsent[strings.ToLower(r.Observed.AppID)] {
 			continue
 		}
 		cs := &consent{roles: map[string][]string{}, scopes: map[string][]string{}}

@@ -21,7 +21,7 @@ import (
 
 // Reader reads the observed tenant.
 type Reader interface {
-	ReadManaged(ctx context.Context, prefix string, adopt []string) (*appreg.Set, error)
+	ReadManaged(ctx context.Context, prefix string, adopt []string, consent map[string]bool) (*appreg.Set, error)
 	Catalogs(ctx context.Context, appIDs []string) (map[string]*catalog.Catalog, error)
 	ResolveOwners(ctx context.Context, owners []appreg.Owner) ([]appreg.Owner, error)
 	Self(ctx context.Context) (appreg.Owner, error)
@@ -39,12 +39,21 @@ type Graph interface {
 func Plan(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, error) {
 	desired := loaded.Desired
 	var adopt []string
+	consent := map[string]bool{} // registrations whose consent is managed
 	for _, r := range desired.Registrations {
 		if r.Adopt != nil {
 			adopt = append(adopt, r.Adopt.AppID)
 		}
+		for _, p := range r.Permissions {
+			if p.AdminConsent != nil {
+				consent[r.Name] = true
+				if r.Adopt != nil {
+					consent[strings.ToLower(r.Adopt.AppID)] = true
+				}
+			}
+		}
 	}
-	observed, err := g.ReadManaged(ctx, loaded.Settings.NamePrefix, adopt)
+	observed, err := g.ReadManaged(ctx, loaded.Settings.NamePrefix, adopt, consent)
 	if err != nil {
 		return nil, fmt.Errorf("reading the tenant: %w", err)
 	}

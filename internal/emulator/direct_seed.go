@@ -23,3 +23,22 @@ func (s *Server) AddFederatedCredential(key string, props map[string]any) (map[s
 	}
 	return s.ficJSON(a, f), nil
 }
+
+// PatchServicePrincipal updates the service principal of an appId with
+// Graph's PATCH semantics and validation, as a portal edit would.
+func (s *Server) PatchServicePrincipal(appID string, props map[string]any) error {
+	body, ok := normalize(props).(map[string]any)
+	if !ok {
+		return fmt.Errorf("patching service principal of %s: properties must be an object", appID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.t.sp(appID, true)
+	if sp == nil {
+		return fmt.Errorf("patching service principal of %s: %w", appID, errNotFound(appID))
+	}
+	if err := s.patchSP(sp, body); err != nil {
+		return fmt.Errorf("patching service principal of %s: %w", appID, err)
+	}
+	return nil
+}

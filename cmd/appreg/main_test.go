@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/appreg/appreg/internal/cli"
 	"github.com/appreg/appreg/internal/emulator"
+	"github.com/appreg/appreg/internal/gh/ghtest"
 )
 
 func TestMain(m *testing.M) {
@@ -40,12 +42,15 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		Setup:               setup,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra, "github": github, "gen-registrations": genRegistrations},
 		RequireExplicitExec: true,
 	})
 }
 
-const emulatorKey = "emulator"
+const (
+	emulatorKey = "emulator"
+	githubKey   = "github"
+)
 
 func setup(env *testscript.Env) error {
 	if err := copyTree("../../registrations", filepath.Join(env.WorkDir, "registrations")); err != nil {
@@ -75,6 +80,21 @@ func setup(env *testscript.Env) error {
 	env.Setenv("APPREG_GRAPH_URL", srv.GraphURL())
 	env.Setenv("SSL_CERT_FILE", ca)
 	env.Setenv("APPREG_LAG_BACKOFF", "5ms")
+
+	// A fake GitHub for the action scripts, as GITHUB_API_URL with a token,
+	// and the webhook payloads they point GITHUB_EVENT_PATH at.
+	gh := ghtest.New()
+	env.Defer(gh.Close)
+	env.Values[githubKey] = gh
+	token := "ghs_" + rand.Text()
+	gh.AddToken(token)
+	env.Setenv("GITHUB_API_URL", gh.URL())
+	env.Setenv("GITHUB_TOKEN", token)
+	events, err := filepath.Abs("testdata/events")
+	if err != nil {
+		return err
+	}
+	env.Setenv("EVENTS", events)
 	return nil
 }
 

@@ -30,16 +30,9 @@ type graphConfig struct {
 // AZURE_AUTHORITY_HOST points it at a national cloud or the emulator; then
 // instance discovery, which only Microsoft's hosts answer, is off.
 func credential(getenv func(string) string) (azcore.TokenCredential, error) {
-	opts := azcore.ClientOptions{}
-	disableDiscovery := false
-	if host := getenv("AZURE_AUTHORITY_HOST"); host != "" {
-		opts.Cloud = cloud.Configuration{ActiveDirectoryAuthorityHost: host}
-		u, err := url.Parse(host)
-		if err != nil || u.Scheme != "https" {
-			return nil, fmt.Errorf("AZURE_AUTHORITY_HOST %q must be an https URL", host)
-		}
-		disableDiscovery = !strings.HasSuffix(u.Hostname(), ".microsoftonline.com") && !strings.HasSuffix(u.Hostname(), ".microsoftonline.us") &&
-			!strings.HasSuffix(u.Hostname(), ".chinacloudapi.cn")
+	opts, disableDiscovery, err := authority(getenv("AZURE_AUTHORITY_HOST"), "AZURE_AUTHORITY_HOST")
+	if err != nil {
+		return nil, err
 	}
 	tenant, client := getenv("AZURE_TENANT_ID"), getenv("AZURE_CLIENT_ID")
 	switch {
@@ -56,6 +49,22 @@ func credential(getenv func(string) string) (azcore.TokenCredential, error) {
 	return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{
 		ClientOptions: opts, DisableInstanceDiscovery: disableDiscovery, TenantID: tenant,
 	})
+}
+
+// authority returns the client options for an authority host (empty:
+// Microsoft's public cloud) and whether instance discovery, which only
+// Microsoft's hosts answer, must be off. what names the setting in errors.
+func authority(host, what string) (azcore.ClientOptions, bool, error) {
+	if host == "" {
+		return azcore.ClientOptions{}, false, nil
+	}
+	u, err := url.Parse(host)
+	if err != nil || u.Scheme != "https" {
+		return azcore.ClientOptions{}, false, fmt.Errorf("%s %q must be an https URL", what, host)
+	}
+	disableDiscovery := !strings.HasSuffix(u.Hostname(), ".microsoftonline.com") && !strings.HasSuffix(u.Hostname(), ".microsoftonline.us") &&
+		!strings.HasSuffix(u.Hostname(), ".chinacloudapi.cn")
+	return azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: host}}, disableDiscovery, nil
 }
 
 // newGraph builds the Graph client. APPREG_LAG_BACKOFF shortens the wait

@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
+	"github.com/appreg/appreg/internal/action"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/spec"
 )
@@ -53,7 +53,7 @@ func printDiagnostics(w io.Writer, format string, diags diag.Diagnostics) error 
 		return enc.Encode(out)
 	case "github":
 		for _, d := range diags {
-			fmt.Fprintln(w, annotation(d))
+			fmt.Fprintln(w, action.Annotation(d))
 		}
 	default:
 		for _, d := range diags {
@@ -61,37 +61,6 @@ func printDiagnostics(w io.Writer, format string, diags diag.Diagnostics) error 
 		}
 	}
 	return nil
-}
-
-// annotation renders a diagnostic as a GitHub Actions workflow command,
-// e.g. "::error file=a.yaml,line=3,col=5,title=appreg::message".
-func annotation(d diag.Diagnostic) string {
-	var props []string
-	if d.File != "" {
-		props = append(props, "file="+escapeProperty(d.File))
-	}
-	if d.Line > 0 {
-		props = append(props, fmt.Sprintf("line=%d", d.Line))
-	}
-	if d.Column > 0 {
-		props = append(props, fmt.Sprintf("col=%d", d.Column))
-	}
-	props = append(props, "title=appreg")
-	msg := d.Summary
-	if d.Detail != "" {
-		msg += " (" + d.Detail + ")"
-	}
-	return fmt.Sprintf("::%s %s::%s", d.Severity, strings.Join(props, ","), escapeData(msg))
-}
-
-// escapeData and escapeProperty follow the workflow command escaping rules
-// of @actions/core.
-func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 func runSchema(_ context.Context, e *env, args []string) error {

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/appreg/appreg/internal/action"
+	"github.com/appreg/appreg/internal/gh"
+	"github.com/appreg/appreg/internal/workflow"
+)
+
+// oidcAudience is the audience of the GitHub OIDC token that Entra ID
+// exchanges for an access token (workload identity federation).
+const oidcAudience = "api://AzureADTokenExchange"
+
+// runAction is the GitHub Action's entry point (the Docker image's CMD):
+// everything it needs comes from the runner's environment.
+func runAction(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("action", flag.ContinueOnError)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	o, err := action.Parse(e.getenv)
+	if err != nil {
+		return err
+	}
+	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
+	client, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: o.GitHubToken})
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	github := actionGitHub{client}
+	return action.Run(ctx, o, action.Deps{
+		Graph: func(ctx context.Context) (workflow.Graph, error) {
+			cred, err := actionCredential(o.Auth, gha)
+			if err != nil {
+				return nil, err
+			}
+			return newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, logger: logger}, e.getenv)
+		},
+		Comments:     client,
+		Statuses:     github,
+		PullRequests: github,
+		Stdout:       e.stdout,
+		Logger:       logger,
+	})
+}
+
+// actionCredential is the Action's Graph credential: the client secret when
+// the client-secret input is set, else GitHub's OIDC token exchanged through
+// a federated credential on the app (which needs `permissions: id-token:
+// write`). The token is requested only when Graph asks for one.
+func actionCredential(a action.Auth, gha *githubactions.Action) (azcore.TokenCredential, error) {
+	if a.TenantID == "" || a.ClientID == "" {
+		return nil, errors.New("the inputs tenant-id and client-id are required to read the tenant")
+	}
+	opts, disableDiscovery, err := authority(a.AuthorityHost, "input authority-host")
+	if err != nil {
+		return nil, err
+	}
+	if a.ClientSecret != "" {
+		return azidentity.NewClientSecretCredential(a.TenantID, a.ClientID, a.ClientSecret, &azidentity.ClientSecretCredentialOptions{
+			ClientOptions: opts, DisableInstanceDiscovery: disableDiscovery,
+		})
+	}
+	return azidentity.NewClientAssertionCredential(a.TenantID, a.ClientID, func(ctx context.Context) (string, error) {
+		tok, err := gha.GetIDToken(ctx, oidcAudience)
+		if err != nil {
+			return "", fmt.Errorf("getting a GitHub OIDC token (does the workflow grant `permissions: id-token: write`? Without it, set the client-secret input): %w", err)
+		}
+		return tok, nil
+	}, &azidentity.ClientAssertionCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: disableDiscovery})
+}
+
+// actionGitHub adapts *gh.Client to the Action's statuses and pull request
+// lookup.
+type actionGitHub struct{ c *gh.Client }
+
+func (g actionGitHub) SetStatus(ctx context.Context, repo, sha string, s action.Status) error {
+	return g.c.SetStatus(ctx, repo, sha, gh.Status{State: s.State, Context: s.Context, Description: s.Description, TargetURL: s.TargetURL})
+}
+
+// MergedPullRequest returns the pull request merged as sha: the one whose
+// merge commit it is.
+func (g actionGitHub) MergedPullRequest(ctx context.Context, repo, sha string) (int, bool, error) {
+	prs, err := g.c.PullRequestsForCommit(ctx, repo, sha)
+	if err != nil {
+		return 0, false, err
+	}
+	for _, p := range prs {
+		if p.Merged && p.MergeCommitSHA == sha {
+			return p.Number, true, nil
+		}
+	}
+	return 0, false, nil
+}

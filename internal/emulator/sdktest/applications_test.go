@@ -15,8 +15,8 @@ import (
 )
 
 func TestApplicationsThroughSDK(t *testing.T) {
-	t.Parallel()
 	e := setup(t, emulator.Options{Users: []string{"alice@contoso.com"}})
+	t.Parallel()
 	c := e.client
 
 	// Upsert by uniqueName: 404 without Prefer, 201 with the app, then 204.
@@ -188,8 +188,8 @@ func TestApplicationsThroughSDK(t *testing.T) {
 }
 
 func TestScopeChangeNeedsDisableFirst(t *testing.T) {
-	t.Parallel()
 	e := setup(t, emulator.Options{})
+	t.Parallel()
 	c := e.client
 	app := models.NewApplication()
 	app.SetDisplayName(ptr("Orders API"))

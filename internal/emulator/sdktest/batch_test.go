@@ -18,8 +18,8 @@ import (
 )
 
 func TestBatchThroughSDK(t *testing.T) {
-	t.Parallel()
 	e := setup(t, emulator.Options{})
+	t.Parallel()
 	c := e.client
 	a, err := e.srv.CreateApplication(map[string]any{"displayName": "batched"})
 	if err != nil {
@@ -104,8 +104,8 @@ func TestBatchThroughSDK(t *testing.T) {
 }
 
 func TestThrottledPagingThroughSDK(t *testing.T) {
-	t.Parallel()
 	e := setup(t, emulator.Options{Seed: 7})
+	t.Parallel()
 	const n = 5000
 	for i := range n {
 		if _, err := e.srv.CreateApplication(map[string]any{"displayName": fmt.Sprintf("bulk-%04d", i), "tags": []any{"appreg:managed"}}); err != nil {

@@ -18,8 +18,8 @@ import (
 )
 
 func TestServicePrincipalsAndConsentThroughSDK(t *testing.T) {
-	t.Parallel()
 	e := setup(t, emulator.Options{})
+	t.Parallel()
 	c := e.client
 
 	// The Graph service principal carries the real catalog.
@@ -166,8 +166,8 @@ func TestServicePrincipalsAndConsentThroughSDK(t *testing.T) {
 }
 
 func TestReplicationLagThroughSDK(t *testing.T) {
-	t.Parallel()
 	e := setup(t, emulator.Options{})
+	t.Parallel()
 	c := e.client
 	e.srv.SetFaults(emulator.Faults{LagReads: 2})
 	app := models.NewApplication()

@@ -83,6 +83,10 @@ func setup(t *testing.T, opts emulator.Options) *env {
 		t.Fatalf("request adapter: %v", err)
 	}
 	adapter.SetBaseUrl(srv.GraphURL())
+	// NewGraphServiceClient enables the backing store by writing a
+	// package-level factory in kiota that every model constructor reads: it
+	// races with any concurrent SDK use, so tests call setup before
+	// t.Parallel.
 	return &env{srv: srv, client: msgraphsdk.NewGraphServiceClient(adapter), adapter: adapter}
 }
 

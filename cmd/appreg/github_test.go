@@ -161,13 +161,13 @@ func genRegistrations(ts *testscript.TestScript, neg bool, args []string) {
 		name := fmt.Sprintf("gen-%03d", i)
 		yaml := fmt.Sprintf(`apiVersion: appreg/v1
 name: %[1]s
-displayName: Generated application %[2]03d
+displayName: Generated application %03[2]d
 description: Generated to make a plan larger than one pull request comment can hold; application number %[2]d of many, with a description long enough to show in the plan.
 notes: Owned by the platform team. This text only adds length to the plan, which is what the test needs.
 owners: [alice@contoso.com]
 web:
-  homePageUrl: https://app%[2]03d.contoso.com
-  redirectUris: [https://app%[2]03d.contoso.com/signin-oidc, https://app%[2]03d.contoso.com/callback, https://app%[2]03d.contoso.com/auth/return]
+  homePageUrl: https://app%03[2]d.contoso.com
+  redirectUris: [https://app%03[2]d.contoso.com/signin-oidc, https://app%03[2]d.contoso.com/callback, https://app%03[2]d.contoso.com/auth/return]
 permissions:
   - api: microsoft-graph
     delegated: [openid, profile, email, User.Read]

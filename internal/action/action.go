@@ -13,9 +13,9 @@
 //     GitHub gives their workflows neither secrets nor an OIDC token, so the
 //     comment says so and only the files are validated.
 //   - pull_request closed: nothing (a merge is applied by the push it makes).
-//   - push to the default branch: apply, then a sticky comment with the
-//     result (marker <!-- appreg:apply -->) on the pull request whose merge
-//     produced the pushed commit, and the step summary.
+//   - push to the default branch: apply, then a comment with the result
+//     (marker <!-- appreg:apply -->; one per run, never edited) on the pull
+//     request whose merge produced the pushed commit, and the step summary.
 //   - schedule and workflow_dispatch: no default; the command input names
 //     plan, apply or validate.
 //
@@ -69,10 +69,14 @@ type Status struct {
 	State, Context, Description, TargetURL string
 }
 
-// Comments keeps one marked comment (or numbered parts of it) on a pull
-// request, editing it in place. *gh.Client implements it.
+// Comments writes pull request comments. UpsertStickyComment keeps one
+// marked comment (or numbered parts of it), editing it in place; the plan
+// uses it. CreateComment adds one; each apply's result is its own comment,
+// so that a later run never overwrites the record of what an earlier one
+// changed. *gh.Client implements it.
 type Comments interface {
 	UpsertStickyComment(ctx context.Context, repo string, number int, marker string, parts []string) ([]int64, error)
+	CreateComment(ctx context.Context, repo string, number int, body string) (int64, error)
 }
 
 // Statuses sets commit statuses.

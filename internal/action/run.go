@@ -246,7 +246,7 @@ func (r *run) apply(ctx context.Context) error {
 	loaded, diags := r.load()
 	if diags.HasErrors() {
 		md := invalidMarkdown(title, diags, "Nothing was applied: fix them and merge the fix.")
-		err := errors.Join(invalidError(diags), r.comment(ctx, pr, ApplyMarker, []string{md}))
+		err := errors.Join(invalidError(diags), r.newComment(ctx, pr, ApplyMarker, []string{md}))
 		r.summary(md)
 		return err
 	}
@@ -259,7 +259,7 @@ func (r *run) apply(ctx context.Context) error {
 	if err != nil {
 		err = fmt.Errorf("applying: %w", err)
 		md := failureMarkdown(title, "The apply failed before changing anything", r.redact(err.Error()), r.o.RunURL, false)
-		cerr := r.comment(ctx, pr, ApplyMarker, []string{md})
+		cerr := r.newComment(ctx, pr, ApplyMarker, []string{md})
 		r.summary(md)
 		return errors.Join(err, cerr)
 	}
@@ -269,7 +269,7 @@ func (r *run) apply(ctx context.Context) error {
 	ro := render.Options{Repo: r.o.Repository, Commit: sha}
 	parts := render.ResultMarkdown(res, ro)
 	var errs []error
-	errs = append(errs, r.comment(ctx, pr, ApplyMarker, parts))
+	errs = append(errs, r.newComment(ctx, pr, ApplyMarker, parts))
 	r.summary(strings.Join(parts, "\n"))
 	r.output("has-changes", strconv.FormatBool(p.HasChanges()))
 	for _, f := range []struct {
@@ -336,6 +336,29 @@ func (r *run) comment(ctx context.Context, pr *pullRequest, marker string, parts
 		return fmt.Errorf("commenting on pull request #%d: %w", pr.Number, err)
 	}
 	r.log.Info("commented on the pull request", "marker", marker, "comments", len(ids))
+	return nil
+}
+
+// newComment adds parts as new comments on pr, each headed by marker (and
+// "part i/n" when there are several).
+func (r *run) newComment(ctx context.Context, pr *pullRequest, marker string, parts []string) error {
+	if pr == nil {
+		return nil
+	}
+	if r.d.Comments == nil {
+		return errors.New("no GitHub client configured for comments")
+	}
+	key := strings.TrimSuffix(strings.TrimPrefix(marker, "<!-- "), " -->")
+	for i, p := range parts {
+		head := marker
+		if len(parts) > 1 {
+			head = fmt.Sprintf("<!-- %s part %d/%d -->", key, i+1, len(parts))
+		}
+		if _, err := r.d.Comments.CreateComment(ctx, r.o.Repository, pr.Number, head+"\n"+r.redact(p)); err != nil {
+			return fmt.Errorf("commenting on pull request #%d: %w", pr.Number, err)
+		}
+	}
+	r.log.Info("commented on the pull request", "marker", marker, "comments", len(parts))
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v62/github"
 	"golang.org/x/crypto/nacl/box"
@@ -207,4 +208,42 @@ func (c *Client) seal(ctx context.Context, name string, value []byte, get func()
 		KeyID:          pk.GetKeyID(),
 		EncryptedValue: base64.StdEncoding.EncodeToString(sealed),
 	}, nil
+}
+
+// SecretUpdatedAt returns when a secret was last written, or the zero time
+// when it does not exist. Rotation uses it to tell whether a credential
+// reached its target. Only metadata is read: GitHub never returns values.
+//
+// GitHub API docs: https://docs.github.com/rest/actions/secrets#get-a-repository-secret
+func (c *Client) SecretUpdatedAt(ctx context.Context, t SecretTarget) (time.Time, error) {
+	if err := t.validate(); err != nil {
+		return time.Time{}, fmt.Errorf("reading %s: %w", t, err)
+	}
+	var s *github.Secret
+	err := c.call(ctx, func() (r *github.Response, err error) {
+		switch {
+		case t.Org != "":
+			s, r, err = c.gh.Actions.GetOrgSecret(ctx, t.Org, t.Name)
+		case t.Environment != "":
+			id, idErr := c.RepoID(ctx, t.Repo)
+			if idErr != nil {
+				return nil, idErr
+			}
+			s, r, err = c.gh.Actions.GetEnvSecret(ctx, int(id), url.PathEscape(t.Environment), t.Name)
+		default:
+			owner, name, splitErr := splitRepo(t.Repo)
+			if splitErr != nil {
+				return nil, splitErr
+			}
+			s, r, err = c.gh.Actions.GetRepoSecret(ctx, owner, name, t.Name)
+		}
+		return r, err
+	})
+	if IsNotFound(err) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading %s: %w", t, err)
+	}
+	return s.UpdatedAt.Time, nil
 }

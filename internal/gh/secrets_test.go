@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/gh/ghtest"
@@ -63,6 +64,10 @@ func TestPutSecret(t *testing.T) {
 			t.Parallel()
 			c, srv := setup(t)
 			srv.AddRepo("contoso/billing")
+			if at, err := c.SecretUpdatedAt(t.Context(), tt.target); err != nil || !at.IsZero() {
+				t.Fatalf("SecretUpdatedAt before any write = %v, %v; want the zero time", at, err)
+			}
+			before := time.Now().Add(-time.Second)
 			values := []string{"Xy7~first.value_abcdefghijklmnopq", "Zq8~second.value_rstuvwxyz0123456"}
 			for i, v := range values {
 				if err := c.PutSecret(t.Context(), tt.target, []byte(v)); err != nil {
@@ -72,6 +77,9 @@ func TestPutSecret(t *testing.T) {
 				if !ok || got != v {
 					t.Fatalf("put %d: fake decrypted %q (found %v), want the value sent", i+1, got, ok)
 				}
+			}
+			if at, err := c.SecretUpdatedAt(t.Context(), tt.target); err != nil || at.Before(before) {
+				t.Errorf("SecretUpdatedAt after writing = %v, %v; want a time after %v", at, err, before)
 			}
 			info, _ := srv.SecretInfo(tt.stored)
 			if info.Writes != 2 {

@@ -14,8 +14,6 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -168,19 +166,14 @@ func (c *Client) Self(ctx context.Context) (appreg.Owner, error) {
 	if err != nil {
 		return appreg.Owner{}, fmt.Errorf("getting a Graph token: %w", err)
 	}
-	parts := strings.Split(tok.Token, ".")
-	if len(parts) != 3 {
-		return appreg.Owner{}, errors.New("the Graph access token is not a JWT")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return appreg.Owner{}, fmt.Errorf("decoding the Graph access token: %w", err)
-	}
 	var claims struct {
 		OID   string `json:"oid"`
 		AppID string `json:"appid"`
 	}
-	if err := json.Unmarshal(payload, &claims); err != nil || claims.OID == "" {
+	if err := jwtClaims(tok.Token, &claims); err != nil {
+		return appreg.Owner{}, err
+	}
+	if claims.OID == "" {
 		return appreg.Owner{}, errors.New("the Graph access token has no oid claim")
 	}
 	return appreg.Owner{Ref: "sp:" + claims.AppID, Kind: appreg.OwnerServicePrincipal, ID: claims.OID}, nil

@@ -183,3 +183,56 @@ func TestResolveOwnersReportsTheMissing(t *testing.T) {
 		t.Errorf("alice was not resolved: %+v", owners[0])
 	}
 }
+
+func TestAddPasswordVerifyAndRemove(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t)
+	ctx := t.Context()
+	want := &appreg.Registration{UniqueName: "contoso-daemon", DisplayName: "Daemon"}
+	objectID, appID, err := c.UpsertApplication(ctx, want, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spID, err := c.UpsertServicePrincipal(ctx, appID, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.GrantAppRole(ctx, spID, appreg.MicrosoftGraphAppID, "df021288-bdef-4463-88db-98f22de89214"); err != nil {
+		t.Fatal(err)
+	}
+	end := time.Now().Add(90 * 24 * time.Hour).Truncate(time.Second)
+	cred, value, err := c.AddPassword(ctx, objectID, "appreg:ci:2026-11-22T00:00:00Z", end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !appreg.IsGUID(cred.KeyID) || cred.Hint != value.Reveal()[:3] || !cred.End.Equal(end) {
+		t.Errorf("credential metadata %+v", cred)
+	}
+	if issued := srv.IssuedSecrets(); len(issued) == 0 || issued[len(issued)-1] != value.Reveal() {
+		t.Error("the value returned is not the one the emulator issued")
+	}
+	v := &graph.Verifier{AuthorityHost: srv.AuthorityHost(), TenantID: srv.TenantID(), Transport: srv.Client(), Backoff: time.Millisecond}
+	roles, err := v.Verify(ctx, appID, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(roles, ",") != "User.Read.All" {
+		t.Errorf("roles = %v, want the consented User.Read.All", roles)
+	}
+	// The key id instead of the value: Entra's AADSTS7000215, after the
+	// bounded retries, and the error never repeats what was sent.
+	v.Attempts = 2
+	_, err = v.Verify(ctx, appID, appreg.NewSecretValue(cred.KeyID))
+	if err == nil || !strings.Contains(err.Error(), "AADSTS7000215") || strings.Contains(err.Error(), cred.KeyID) {
+		t.Errorf("verify with a key id: %v", err)
+	}
+	if err := c.RemovePassword(ctx, objectID, cred.KeyID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemovePassword(ctx, objectID, cred.KeyID); err != nil {
+		t.Errorf("removing twice must be idempotent: %v", err)
+	}
+	if _, err := v.Verify(ctx, appID, value); err == nil {
+		t.Error("a removed secret still obtains tokens")
+	}
+}

@@ -453,9 +453,7 @@ func (r *run) annotate(diags diag.Diagnostics) {
 // errorAnnotation surfaces the error that fails the step in the run's
 // annotations.
 func (r *run) errorAnnotation(err error) {
-	for _, line := range strings.Split(r.redact(err.Error()), "\n") {
-		fmt.Fprintln(r.d.Stdout, Annotation(diag.Diagnostic{Severity: diag.Error, Summary: line}))
-	}
+	fmt.Fprintln(r.d.Stdout, Annotation(diag.Diagnostic{Severity: diag.Error, Summary: r.redact(err.Error())}))
 }
 
 func (r *run) info(format string, args ...any) {

@@ -9,10 +9,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/catalog"
 	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/rotate"
 )
 
 // Input is everything planning needs; all of it was read before planning.
@@ -30,6 +32,8 @@ type Input struct {
 	// Self is appreg's own service principal, kept as owner of every
 	// application it manages. Empty ID means unknown.
 	Self appreg.Owner
+	// Now is the time secrets are judged at.
+	Now time.Time
 }
 
 // DefaultPrivileged is used when policy.privileged is not set.
@@ -42,7 +46,7 @@ var DefaultPrivileged = []string{
 // returned as diagnostics in the plan, and registrations with errors are
 // left out of Changes.
 func Compute(in Input) *Plan {
-	p := &planner{in: in, plan: &Plan{Changes: []Change{}, Unchanged: []string{}, Refused: []Refusal{}}}
+	p := &planner{in: in, plan: &Plan{Changes: []Change{}, Unchanged: []string{}, Refused: []Refusal{}, Secrets: []rotate.Decision{}}}
 	p.index()
 	for _, want := range in.Desired.Registrations {
 		p.registration(want)
@@ -170,6 +174,7 @@ func (p *planner) registration(want *appreg.Registration) {
 	if len(p.plan.Diagnostics) > errs && p.plan.Diagnostics[errs:].HasErrors() {
 		return
 	}
+	p.secrets(want, before)
 	c.Fields = d.fields
 	switch {
 	case action == Create:
@@ -734,4 +739,19 @@ func fingerprint(p *Plan) string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// secrets decides, for every declared client secret, whether apply creates
+// it or rotate rotates it (metadata only; the decision is rotate's).
+func (p *planner) secrets(want, have *appreg.Registration) {
+	if want.Credentials == nil {
+		return
+	}
+	var observed []appreg.PasswordCredential
+	if have != nil && have.Observed != nil {
+		observed = have.Observed.Passwords
+	}
+	for _, s := range want.Credentials.Secrets {
+		p.plan.Secrets = append(p.plan.Secrets, rotate.Decide(p.in.Now, want.Name, s, observed, false))
+	}
 }

@@ -8,6 +8,7 @@ package plan
 import (
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/rotate"
 )
 
 // Action is what applying does to one registration.
@@ -74,6 +75,9 @@ type Plan struct {
 	// Refused lists changes appreg will not make (deletion rails, apps it
 	// does not own) and why; they are reported, never applied.
 	Refused []Refusal `json:"refused"`
+	// Secrets is the state of every declared client secret and what apply
+	// (create) or rotate (rotate, remove) will do with it: metadata only.
+	Secrets []rotate.Decision `json:"secrets"`
 	// Diagnostics are problems found while planning (e.g. a permission the
 	// tenant's resource API does not offer).
 	Diagnostics diag.Diagnostics `json:"diagnostics"`
@@ -82,8 +86,21 @@ type Plan struct {
 	Fingerprint string `json:"fingerprint"`
 }
 
-// HasChanges reports whether applying the plan would change anything.
-func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+// HasChanges reports whether applying the plan would change anything:
+// a registration, or a client secret to create.
+func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 || len(p.SecretsToCreate()) > 0 }
+
+// SecretsToCreate are the secrets apply creates: those with no valid
+// credential. Due rotations are rotate's job.
+func (p *Plan) SecretsToCreate() []rotate.Decision {
+	var out []rotate.Decision
+	for _, d := range p.Secrets {
+		if d.Action == rotate.Create {
+			out = append(out, d)
+		}
+	}
+	return out
+}
 
 // Change is what applying does to one registration.
 //

@@ -1,5 +1,7 @@
 package plan
 
+import "github.com/appreg/appreg/internal/rotate"
+
 // Status is how applying one change ended.
 type Status string
 
@@ -21,12 +23,19 @@ type Result struct {
 	Expected    string    `json:"expectedFingerprint,omitempty"`
 	Outcomes    []Outcome `json:"outcomes"`
 	Refused     []Refusal `json:"refused"`
+	// Secrets are the client secrets created (and delivered) by the apply.
+	Secrets []rotate.Outcome `json:"secrets"`
 }
 
-// Failed reports whether any change failed.
+// Failed reports whether any change or secret failed.
 func (r *Result) Failed() bool {
 	for _, o := range r.Outcomes {
 		if o.Status == Failed {
+			return true
+		}
+	}
+	for _, s := range r.Secrets {
+		if s.Error != "" {
 			return true
 		}
 	}

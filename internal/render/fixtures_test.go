@@ -7,6 +7,7 @@ import (
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/plan"
+	"github.com/appreg/appreg/internal/rotate"
 )
 
 // The fixtures are the plans and results the golden files show. Most are
@@ -244,5 +245,45 @@ func result() *plan.Result {
 		},
 		Refused: []plan.Refusal{{Key: "old-dashboard", AppID: oldDashAppID, Action: plan.Delete,
 			Reason: "deleting it would exceed deletion.maxPerRun (1) for this run", Hint: "it is deleted by a later run, or raise deletion.maxPerRun in appreg.yaml"}},
+		Secrets: []rotate.Outcome{
+			{Registration: "payments-api", Secret: "ci", Action: rotate.Create, Reason: "no client secret exists yet",
+				NewKeyID: "5a1c9e0f-3b7d-4e2a-9c8b-6d4f2e1a0b9c", ValidUntil: "2027-02-20", Verified: true,
+				Delivered: []string{"contoso/payments secret AZURE_CLIENT_SECRET"}, Removed: []string{}},
+			{Registration: "jupyterhub", Secret: "hub", Action: rotate.Rotate, Reason: "expires 2026-12-01, within rotateBefore (30d)",
+				NewKeyID: "7e2d8c1b-4a6f-4b3e-8d9c-0f1e2a3b4c5d", ValidUntil: "2027-02-20", Verified: true, Delivered: []string{}, Removed: []string{},
+				Error: "delivering the new secret of jupyterhub to contoso/jupyterhub-deploy secret JUPYTERHUB_CLIENT_SECRET (the previous secret stays valid): writing secret JUPYTERHUB_CLIENT_SECRET of contoso/jupyterhub-deploy: github answered 403 Forbidden: Resource not accessible by integration"},
+		},
+	}
+}
+
+// secrets is a plan whose only news is client secrets: one to create on
+// apply, one due for rotation, one kept with its predecessor inside the
+// overlap and a credential made in the portal.
+func secrets() *plan.Plan {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	repo := appreg.Delivery{Kind: appreg.DeliverRepo, Repo: "contoso/payments", Secret: "AZURE_CLIENT_SECRET"}
+	env := appreg.Delivery{Kind: appreg.DeliverEnvironment, Repo: "contoso/payments", Environment: "production", Secret: "AZURE_CLIENT_SECRET"}
+	org := appreg.Delivery{Kind: appreg.DeliverOrg, Org: "contoso", Secret: "REPORTS_SECRET", Visibility: "selected", Repos: []string{"reports"}}
+	s := func(name string, d ...appreg.Delivery) appreg.Secret {
+		return appreg.Secret{Name: name, Lifetime: 90 * day, RotateBefore: 30 * day, Overlap: 7 * day, Deliver: d}
+	}
+	cred := func(key, secret string, start time.Time) appreg.PasswordCredential {
+		return appreg.PasswordCredential{KeyID: key, DisplayName: rotate.DisplayName(secret, start), Hint: "Zx9", Start: start, End: start.Add(90 * day)}
+	}
+	portal := appreg.PasswordCredential{KeyID: "0c0c0c0c-1111-4222-8333-444455556666", DisplayName: "added by hand", Start: now.Add(-200 * day), End: now.Add(500 * day)}
+	return &plan.Plan{
+		Changes:   []plan.Change{},
+		Unchanged: []string{"jupyterhub", "payments-api", "reports"},
+		Refused:   []plan.Refusal{},
+		Secrets: []rotate.Decision{
+			rotate.Decide(now, "jupyterhub", s("hub", appreg.Delivery{Kind: appreg.DeliverRepo, Repo: "contoso/jupyterhub-deploy", Secret: "JUPYTERHUB_CLIENT_SECRET"}), nil, false),
+			rotate.Decide(now, "payments-api", s("ci", repo, env), []appreg.PasswordCredential{
+				cred("3f2e1d0c-9b8a-4765-8432-10fedcba9876", "ci", now.Add(-65*day)), portal}, false),
+			rotate.Decide(now, "reports", s("sync", org), []appreg.PasswordCredential{
+				cred("aa11bb22-cc33-4d44-8e55-66ff77889900", "sync", now.Add(-3*day)),
+				cred("99887766-5544-4332-8211-00ffeeddccbb", "sync", now.Add(-70*day))}, false),
+		},
+		Fingerprint: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	}
 }

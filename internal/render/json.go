@@ -6,18 +6,20 @@ import (
 
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/plan"
+	"github.com/appreg/appreg/internal/rotate"
 )
 
 // planDocument is the JSON form of a plan. Field order is key order, so the
 // output is stable; empty lists are written as [] rather than null.
 type planDocument struct {
-	FormatVersion string           `json:"format_version"`
-	Changes       []jsonChange     `json:"changes"`
-	Unchanged     []string         `json:"unchanged"`
-	Refused       []plan.Refusal   `json:"refused"`
-	Diagnostics   diag.Diagnostics `json:"diagnostics"`
-	Fingerprint   string           `json:"fingerprint"`
-	Summary       planCounts       `json:"summary"`
+	FormatVersion string            `json:"format_version"`
+	Changes       []jsonChange      `json:"changes"`
+	Unchanged     []string          `json:"unchanged"`
+	Refused       []plan.Refusal    `json:"refused"`
+	Secrets       []rotate.Decision `json:"secrets"`
+	Diagnostics   diag.Diagnostics  `json:"diagnostics"`
+	Fingerprint   string            `json:"fingerprint"`
+	Summary       planCounts        `json:"summary"`
 }
 
 // jsonChange is a plan.Change with its json tags, plus the consent grants
@@ -39,7 +41,7 @@ type planCounts struct {
 }
 
 // PlanJSON writes a plan as a versioned JSON document for machines:
-// {"format_version": "1.0", "changes", "unchanged", "refused",
+// {"format_version": "1.0", "changes", "unchanged", "refused", "secrets",
 // "diagnostics", "fingerprint", "summary"}. Keys come from the plan's json
 // tags, in a stable order; sensitive field values are masked.
 func PlanJSON(w io.Writer, p *plan.Plan) error {
@@ -49,6 +51,7 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 		Changes:       make([]jsonChange, len(p.Changes)),
 		Unchanged:     orEmpty(p.Unchanged),
 		Refused:       orEmpty(p.Refused),
+		Secrets:       orEmpty(p.Secrets),
 		Diagnostics:   orEmpty(p.Diagnostics),
 		Fingerprint:   p.Fingerprint,
 		Summary:       planCounts{c.Create, c.Update, c.Adopt, c.Delete, c.Refused, c.Unchanged, c.Errors},
@@ -67,18 +70,19 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 
 // resultDocument is the JSON form of an apply result.
 type resultDocument struct {
-	FormatVersion string         `json:"format_version"`
-	Fingerprint   string         `json:"fingerprint"`
-	Expected      string         `json:"expectedFingerprint,omitempty"`
-	Mismatch      bool           `json:"fingerprintMismatch"`
-	Outcomes      []plan.Outcome `json:"outcomes"`
-	Refused       []plan.Refusal `json:"refused"`
-	Summary       resultCounts   `json:"summary"`
+	FormatVersion string           `json:"format_version"`
+	Fingerprint   string           `json:"fingerprint"`
+	Expected      string           `json:"expectedFingerprint,omitempty"`
+	Mismatch      bool             `json:"fingerprintMismatch"`
+	Outcomes      []plan.Outcome   `json:"outcomes"`
+	Refused       []plan.Refusal   `json:"refused"`
+	Secrets       []rotate.Outcome `json:"secrets"`
+	Summary       resultCounts     `json:"summary"`
 }
 
 // ResultJSON writes the result of an apply as a versioned JSON document:
 // {"format_version": "1.0", "fingerprint", "expectedFingerprint",
-// "fingerprintMismatch", "outcomes", "refused", "summary"}.
+// "fingerprintMismatch", "outcomes", "refused", "secrets", "summary"}.
 func ResultJSON(w io.Writer, r *plan.Result) error {
 	doc := resultDocument{
 		FormatVersion: FormatVersion,
@@ -87,6 +91,7 @@ func ResultJSON(w io.Writer, r *plan.Result) error {
 		Mismatch:      fingerprintMismatch(r),
 		Outcomes:      make([]plan.Outcome, len(r.Outcomes)),
 		Refused:       orEmpty(r.Refused),
+		Secrets:       orEmpty(r.Secrets),
 		Summary:       countResult(r),
 	}
 	for i, o := range r.Outcomes {

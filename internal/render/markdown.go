@@ -99,6 +99,7 @@ func ResultMarkdown(r *plan.Result, o Options) []string {
 		head := exec("errors-head", nil)
 		blocks = append(blocks, block{head: head, reopen: head, rows: errs, tail: "\n"})
 	}
+	blocks = append(blocks, secretOutcomesBlock(r.Secrets)...)
 	blocks = append(blocks, refusedBlock(r.Refused)...)
 	return document(blocks, o, "appreg apply", exec("result-footer", r), commentBudget)
 }
@@ -137,6 +138,7 @@ func planBlocks(p *plan.Plan) []block {
 		}
 		blocks = append(blocks, b)
 	}
+	blocks = append(blocks, secretsBlock(p.Secrets)...)
 	blocks = append(blocks, refusedBlock(p.Refused)...)
 	if len(p.Diagnostics) > 0 {
 		head := exec("diagnostics-head", nil)

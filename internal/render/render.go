@@ -131,8 +131,11 @@ func planSummary(p *plan.Plan) string {
 	b.WriteString(itoa(c.Create) + " to create, ")
 	b.WriteString(itoa(c.Update) + " to update, ")
 	b.WriteString(itoa(c.Adopt) + " to adopt, ")
-	b.WriteString(itoa(c.Delete) + " to delete; ")
-	b.WriteString(itoa(c.Refused) + " refused")
+	b.WriteString(itoa(c.Delete) + " to delete")
+	if n := secretsToCreate(p); n > 0 {
+		b.WriteString(", " + plural(n, "client secret", "client secrets") + " to create")
+	}
+	b.WriteString("; " + itoa(c.Refused) + " refused")
 	if c.Errors > 0 {
 		b.WriteString("; " + plural(c.Errors, "error", "errors") + " left registrations out")
 	}

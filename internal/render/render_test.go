@@ -48,6 +48,7 @@ var planFixtures = []struct {
 	{"delete-refused", deletion},
 	{"privileged", privileged},
 	{"diagnostics", diagnostics},
+	{"secrets", secrets},
 }
 
 var prContext = Options{Repo: "contoso/identity", Commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"}

@@ -68,6 +68,7 @@ func PlanText(w io.Writer, p *plan.Plan, o Options) error {
 		writeChangeText(bw, c, ch)
 		bw.WriteString("\n")
 	}
+	writeSecretsText(bw, c, p.Secrets)
 	if len(p.Refused) > 0 {
 		writeRefusedText(bw, c, p.Refused)
 	}
@@ -193,6 +194,7 @@ func ResultText(w io.Writer, r *plan.Result, o Options) error {
 	if len(r.Outcomes) > 0 {
 		bw.WriteString("\n")
 	}
+	writeSecretOutcomesText(bw, c, r.Secrets)
 	if len(r.Refused) > 0 {
 		writeRefusedText(bw, c, r.Refused)
 	}

@@ -230,13 +230,13 @@ func (s *Server) postApplication(r *request) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(a.props, "applications")
+	return s.created(r, a.props, "applications")
 }
 
 // created renders a 201 with the full object.
-func (s *Server) created(props map[string]any, context string) *response {
+func (s *Server) created(r *request, props map[string]any, context string) *response {
 	out := clone(props).(map[string]any)
-	out["@odata.context"] = s.url + "/v1.0/$metadata#" + context + "/$entity"
+	out["@odata.context"] = s.metadataURL(r) + context + "/$entity"
 	return newResponse(http.StatusCreated, out)
 }
 
@@ -260,7 +260,7 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 			if err != nil {
 				return s.fail(r, err)
 			}
-			resp := s.created(a.props, "applications")
+			resp := s.created(r, a.props, "applications")
 			resp.header.Set("Preference-Applied", "create-if-missing")
 			return resp
 		}

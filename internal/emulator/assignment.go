@@ -112,7 +112,7 @@ func (s *Server) postAppRoleAssignedTo(r *request, k spKey) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(as.props, "servicePrincipals('"+sp.id()+"')/appRoleAssignedTo")
+	return s.created(r, as.props, "servicePrincipals('"+sp.id()+"')/appRoleAssignedTo")
 }
 
 // postAppRoleAssignment answers POST /servicePrincipals/{principal}/appRoleAssignments,
@@ -139,7 +139,7 @@ func (s *Server) postAppRoleAssignment(r *request, k spKey) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(as.props, "servicePrincipals('"+principal.id()+"')/appRoleAssignments")
+	return s.created(r, as.props, "servicePrincipals('"+principal.id()+"')/appRoleAssignments")
 }
 
 func (s *Server) getAssignment(r *request, k spKey, prop, nav, id string) *response {

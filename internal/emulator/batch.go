@@ -102,36 +102,36 @@ func (s *Server) runBatchItem(outer *request, it *batchItem) *response {
 	for k, v := range it.Headers {
 		header.Set(k, v)
 	}
-	path, query, err := batchURL(it.URL)
-	r := newRequest(it.Method, path, query, header)
+	path, query, err := batchURL(it.URL, outer.version)
+	r := newRequest(it.Method, outer.version, path, query, header)
 	if crid := header.Get("client-request-id"); crid == "" {
 		r.clientRequestID = outer.clientRequestID
 	}
 	if err != nil {
-		s.count("batch:"+r.method+" /v1.0"+normalizeUnknown(it.URL), false)
+		s.count("batch:"+r.method+" /"+r.version+normalizeUnknown(it.URL), false)
 		return s.graphError(r, http.StatusBadRequest, "BadRequest", "Invalid request URL '"+it.URL+"'.")
 	}
 	if b := strings.TrimSpace(string(it.Body)); b != "" && b != "null" {
 		r.body = it.Body
 	}
 	pattern, h := s.route(r)
-	s.count("batch:"+r.method+" "+pattern, false)
+	s.count("batch:"+routeKey(r, pattern), false)
 	if resp := s.injected(r, false); resp != nil {
 		return resp
 	}
 	return h(r)
 }
 
-// batchURL resolves an item URL: relative to /v1.0 ("/applications",
-// "applications?$top=1") or absolute.
-func batchURL(raw string) (string, url.Values, error) {
+// batchURL resolves an item URL: relative to the batch's API version
+// ("/applications", "applications?$top=1") or absolute.
+func batchURL(raw, version string) (string, url.Values, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", nil, fmt.Errorf("parsing batch url %q: %w", raw, err)
 	}
 	p := u.Path
-	if u.IsAbs() || strings.HasPrefix(p, "/v1.0/") {
-		p = strings.TrimPrefix(p, "/v1.0")
+	if u.IsAbs() || strings.HasPrefix(p, "/"+version+"/") {
+		p = strings.TrimPrefix(p, "/"+version)
 	}
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p

@@ -53,7 +53,7 @@ func (s *Server) getDeleted(r *request, id, kind string) *response {
 		return s.fail(r, errNotFound(id))
 	}
 	out := project(d.entry(), nil)
-	out["@odata.context"] = s.url + "/v1.0/$metadata#directoryObjects/$entity"
+	out["@odata.context"] = s.metadataURL(r) + "directoryObjects/$entity"
 	return newResponse(http.StatusOK, out)
 }
 
@@ -85,7 +85,7 @@ func (s *Server) restoreDeleted(r *request, id string) *response {
 	}
 	delete(s.t.deleted, strings.ToLower(id))
 	out := project(d.entry(), nil)
-	out["@odata.context"] = s.url + "/v1.0/$metadata#directoryObjects/$entity"
+	out["@odata.context"] = s.metadataURL(r) + "directoryObjects/$entity"
 	return newResponse(http.StatusOK, out)
 }
 

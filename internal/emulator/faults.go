@@ -35,7 +35,7 @@ type Faults struct {
 
 // FailRule makes the next matching request(s) fail. It matches requests, and
 // $batch items, whose method equals Method (any when empty) and whose path
-// (starting at /v1.0 for Graph) contains PathContains. The request has no
+// (starting at /v1.0 or /beta for Graph) contains PathContains. The request has no
 // effect: the failure is answered before it is handled.
 type FailRule struct {
 	Method, PathContains string
@@ -108,7 +108,7 @@ func (s *Server) takeRule(method, path string) (FailRule, bool) {
 // request or $batch item, or nil. outer says whether this is an HTTP request
 // (server errors are injected only there).
 func (s *Server) injected(r *request, outer bool) *response {
-	if rule, ok := s.takeRule(r.method, "/v1.0"+r.path); ok {
+	if rule, ok := s.takeRule(r.method, "/"+r.version+r.path); ok {
 		code, msg := rule.Code, rule.Message
 		if code == "" || msg == "" {
 			dc, dm := defaultError(rule.Status)

@@ -156,7 +156,7 @@ func (s *Server) postFIC(r *request, k appKey) *response {
 		return s.fail(r, err)
 	}
 	out := s.ficJSON(a, f)
-	out["@odata.context"] = s.url + "/v1.0/$metadata#" + s.ficContext(a) + "/$entity"
+	out["@odata.context"] = s.metadataURL(r) + s.ficContext(a) + "/$entity"
 	return newResponse(http.StatusCreated, out)
 }
 
@@ -187,7 +187,7 @@ func (s *Server) patchFIC(r *request, k appKey, fk ficKey) *response {
 			return s.fail(r, err)
 		}
 		out := s.ficJSON(a, f)
-		out["@odata.context"] = s.url + "/v1.0/$metadata#" + s.ficContext(a) + "/$entity"
+		out["@odata.context"] = s.metadataURL(r) + s.ficContext(a) + "/$entity"
 		return newResponse(http.StatusCreated, out)
 	}
 	if _, err := s.writeFIC(a, f, body); err != nil {

@@ -86,7 +86,7 @@ func (s *Server) postGrant(r *request) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(g.props, "oauth2PermissionGrants")
+	return s.created(r, g.props, "oauth2PermissionGrants")
 }
 
 func (s *Server) getGrant(r *request, id string) *response {

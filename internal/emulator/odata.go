@@ -17,8 +17,9 @@ import (
 
 // request is one Graph call, from HTTP or from a $batch item.
 type request struct {
-	method string
-	path   string // below /v1.0, "/applications/{id}"
+	method  string
+	version string // "v1.0" or "beta"
+	path    string // below the version, "/applications/{id}"
 	query  url.Values
 	header http.Header
 	body   []byte
@@ -45,6 +46,10 @@ func newResponse(status int, body any) *response {
 }
 
 func noContent() *response { return newResponse(http.StatusNoContent, nil) }
+
+// metadataURL is the start of an @odata.context for the request's API
+// version: "https://127.0.0.1:PORT/v1.0/$metadata#".
+func (s *Server) metadataURL(r *request) string { return s.url + "/" + r.version + "/$metadata#" }
 
 // graphError is an error in Graph's exact shape:
 // {"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}.
@@ -351,7 +356,7 @@ func (s *Server) page(r *request, q *listQuery, context string, all []entry) *re
 		context += "(" + strings.Join(q.selectProps, ",") + ")"
 	}
 	body := map[string]any{
-		"@odata.context": s.url + "/v1.0/$metadata#" + context,
+		"@odata.context": s.metadataURL(r) + context,
 		"value":          values,
 	}
 	if q.count {
@@ -369,7 +374,7 @@ func (s *Server) page(r *request, q *listQuery, context string, all []entry) *re
 		} else {
 			next.Set("$skiptoken", encodeSkipToken(matched[end-1].seq))
 		}
-		body["@odata.nextLink"] = s.url + "/v1.0" + r.path + "?" + next.Encode()
+		body["@odata.nextLink"] = s.url + "/" + r.version + r.path + "?" + next.Encode()
 	}
 	return newResponse(http.StatusOK, body)
 }
@@ -402,7 +407,7 @@ func (s *Server) entity(r *request, typeName, context string, props map[string]b
 	if len(sel) > 0 {
 		context += "(" + strings.Join(sel, ",") + ")"
 	}
-	out["@odata.context"] = s.url + "/v1.0/$metadata#" + context + "/$entity"
+	out["@odata.context"] = s.metadataURL(r) + context + "/$entity"
 	return newResponse(http.StatusOK, out)
 }
 

@@ -143,7 +143,7 @@ func (s *Server) getOwner(r *request, k appKey, id string) *response {
 	for _, o := range a.owners {
 		if strings.EqualFold(o, id) {
 			out := s.ownerJSON(o)
-			out["@odata.context"] = s.url + "/v1.0/$metadata#directoryObjects/$entity"
+			out["@odata.context"] = s.metadataURL(r) + "directoryObjects/$entity"
 			return newResponse(http.StatusOK, out)
 		}
 	}

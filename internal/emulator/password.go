@@ -134,7 +134,7 @@ func (s *Server) postAddPassword(r *request, k appKey) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	cred["@odata.context"] = s.url + "/v1.0/$metadata#microsoft.graph.passwordCredential"
+	cred["@odata.context"] = s.metadataURL(r) + "microsoft.graph.passwordCredential"
 	return newResponse(http.StatusOK, cred)
 }
 

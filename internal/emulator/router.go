@@ -46,7 +46,8 @@ func (s *Server) byMethod(m map[string]handler) handler {
 }
 
 // route finds the handler of a Graph request and the normalized pattern it
-// is counted under ("/v1.0/applications/{id}/owners/$ref").
+// is counted under ("/v1.0/applications/{id}/owners/$ref"; routeKey puts
+// the request's own API version in place of /v1.0).
 func (s *Server) route(r *request) (string, handler) {
 	segs := parseSegments(r.path)
 	unknown := func() (string, handler) {
@@ -256,24 +257,53 @@ func lastSegment(path string) string {
 	return p[strings.LastIndex(p, "/")+1:]
 }
 
-// newRequest builds the internal form of an HTTP Graph request.
-func newRequest(method, path string, query url.Values, header http.Header) *request {
+// newRequest builds the internal form of a Graph request to API version
+// ("v1.0" or "beta").
+func newRequest(method, version, path string, query url.Values, header http.Header) *request {
 	crid := header.Get("client-request-id")
 	if crid == "" {
 		crid = newGUID()
 	}
 	return &request{
-		method: strings.ToUpper(method), path: path, query: query, header: header,
+		method: strings.ToUpper(method), version: version, path: path, query: query, header: header,
 		requestID: newGUID(), clientRequestID: crid,
 	}
 }
 
+// graphVersions are the Microsoft Graph API versions served. /beta serves
+// the same objects from the same store as /v1.0, with the beta-only
+// properties clients read there (see beta.go).
+var graphVersions = map[string]bool{"v1.0": true, "beta": true}
+
+// splitGraphPath splits a request path into its Graph API version and the
+// path below it ("/applications/{id}"). It accepts the forms clients build
+// from a base URL: repeated slashes ("//v1.0/applications", from a Graph
+// resource id with a trailing slash) and a tenant segment
+// ("/v1.0/{tenant}/applications", as Graph itself allows).
+func (s *Server) splitGraphPath(p string) (version, rest string, ok bool) {
+	version, rest, _ = strings.Cut(strings.TrimLeft(p, "/"), "/")
+	if !graphVersions[version] {
+		return "", "", false
+	}
+	rest = strings.TrimLeft(rest, "/")
+	if first, after, _ := strings.Cut(rest, "/"); strings.EqualFold(first, s.tenantID) || strings.EqualFold(first, s.defaultDomain()) {
+		rest = after
+	}
+	return version, "/" + rest, true
+}
+
+// routeKey is the key a request is counted under: method and normalized
+// path with its API version ("GET /beta/applications/{id}").
+func routeKey(r *request, pattern string) string {
+	return r.method + " /" + r.version + strings.TrimPrefix(pattern, "/v1.0")
+}
+
 // serveGraph handles a Microsoft Graph HTTP request: count, latency,
 // authentication, injected faults, then the handler.
-func (s *Server) serveGraph(w http.ResponseWriter, hr *http.Request) (string, int) {
-	r := newRequest(hr.Method, strings.TrimPrefix(hr.URL.Path, "/v1.0"), hr.URL.Query(), hr.Header)
+func (s *Server) serveGraph(w http.ResponseWriter, hr *http.Request, version, path string) (string, int) {
+	r := newRequest(hr.Method, version, path, hr.URL.Query(), hr.Header)
 	pattern, h := s.route(r)
-	key := r.method + " " + pattern
+	key := routeKey(r, pattern)
 	s.count(key, true)
 	resp := s.handleGraph(hr.Context(), hr, r, h)
 	writeResponse(w, r, resp)

@@ -193,14 +193,14 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
-// ServeHTTP routes a request to Microsoft Graph (/v1.0) or the identity
-// platform (everything else).
+// ServeHTTP routes a request to Microsoft Graph (/v1.0 and /beta) or the
+// identity platform and cloud metadata (everything else).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var key string
 	var status int
-	if strings.HasPrefix(r.URL.Path, "/v1.0/") || r.URL.Path == "/v1.0" {
-		key, status = s.serveGraph(w, r)
+	if version, path, ok := s.splitGraphPath(r.URL.Path); ok {
+		key, status = s.serveGraph(w, r, version, path)
 	} else {
 		key, status = s.serveIdentity(w, r)
 	}

@@ -178,7 +178,7 @@ func (s *Server) postServicePrincipal(r *request) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(sp.props, "servicePrincipals")
+	return s.created(r, sp.props, "servicePrincipals")
 }
 
 // patchServicePrincipal updates a service principal; on the appId key with
@@ -201,7 +201,7 @@ func (s *Server) patchServicePrincipal(r *request, k spKey) *response {
 			if err != nil {
 				return s.fail(r, err)
 			}
-			resp := s.created(sp.props, "servicePrincipals")
+			resp := s.created(r, sp.props, "servicePrincipals")
 			resp.header.Set("Preference-Applied", "create-if-missing")
 			return resp
 		}

@@ -83,7 +83,7 @@ func (s *Server) postUser(r *request) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(u.props, "users")
+	return s.created(r, u.props, "users")
 }
 
 // getDirectoryObject answers GET /directoryObjects/{id} for users, service
@@ -97,6 +97,6 @@ func (s *Server) getDirectoryObject(r *request, id string) *response {
 	}
 	out := clone(o.props).(map[string]any)
 	out["@odata.type"] = "#microsoft.graph." + kind
-	out["@odata.context"] = s.url + "/v1.0/$metadata#directoryObjects/$entity"
+	out["@odata.context"] = s.metadataURL(r) + "directoryObjects/$entity"
 	return newResponse(http.StatusOK, out)
 }

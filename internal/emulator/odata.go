@@ -20,9 +20,9 @@ type request struct {
 	method  string
 	version string // "v1.0" or "beta"
 	path    string // below the version, "/applications/{id}"
-	query  url.Values
-	header http.Header
-	body   []byte
+	query   url.Values
+	header  http.Header
+	body    []byte
 
 	requestID       string
 	clientRequestID string

@@ -169,8 +169,10 @@ func (s *Server) lookupApp(k appKey) (*application, *apiError) {
 	return a, nil
 }
 
-func (s *Server) appEntry(a *application, expandOwners bool) entry {
-	e := entry{seq: a.seq, props: a.props}
+// appEntry renders an application for a list or a read, as the request's
+// API version shows it. The caller holds s.mu.
+func (s *Server) appEntry(r *request, a *application, expandOwners bool) entry {
+	e := entry{seq: a.seq, props: withBeta(r, a.props, a.beta, betaApplicationTemplate())}
 	if expandOwners {
 		owners := make([]any, 0, min(len(a.owners), 20))
 		for _, id := range a.owners {
@@ -187,7 +189,7 @@ func (s *Server) appEntry(a *application, expandOwners bool) entry {
 }
 
 func (s *Server) listApplications(r *request) *response {
-	q, resp := s.parseList(r, "application", applicationProps, true)
+	q, resp := s.parseList(r, "application", applicationPropsOf(r), true)
 	if resp != nil {
 		return resp
 	}
@@ -196,7 +198,7 @@ func (s *Server) listApplications(r *request) *response {
 	all := make([]entry, 0, len(s.t.apps))
 	for _, a := range s.t.apps {
 		if s.seen(&a.vis) {
-			all = append(all, s.appEntry(a, q.expandOwner))
+			all = append(all, s.appEntry(r, a, q.expandOwner))
 		}
 	}
 	return s.page(r, q, "applications", all)
@@ -216,21 +218,33 @@ func (s *Server) getApplication(r *request, k appKey) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.entity(r, "application", "applications", applicationProps, s.appEntry(a, expand))
+	return s.entity(r, "application", "applications", applicationPropsOf(r), s.appEntry(r, a, expand))
 }
 
+// postApplication creates an application; owners@odata.bind sets its first
+// owners in the same request.
 func (s *Server) postApplication(r *request) *response {
 	body, resp := s.decodeObject(r)
 	if resp != nil {
 		return resp
 	}
+	beta, err := takeBeta(r, body, betaApplicationTemplate(), "Application")
+	if err != nil {
+		return s.fail(r, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	owners, err := s.takeOwnersBind(body, "Application")
+	if err != nil {
+		return s.fail(r, err)
+	}
 	a, err := s.createApp(body, "", true)
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(r, a.props, "applications")
+	a.owners = owners
+	setBeta(&a.object, beta)
+	return s.created(r, withBeta(r, a.props, a.beta, betaApplicationTemplate()), "applications")
 }
 
 // created renders a 201 with the full object.
@@ -248,6 +262,10 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 	if resp != nil {
 		return resp
 	}
+	beta, berr := takeBeta(r, body, betaApplicationTemplate(), "Application")
+	if berr != nil {
+		return s.fail(r, berr)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.t.app(k)
@@ -260,7 +278,8 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 			if err != nil {
 				return s.fail(r, err)
 			}
-			resp := s.created(r, a.props, "applications")
+			setBeta(&a.object, beta)
+			resp := s.created(r, withBeta(r, a.props, a.beta, betaApplicationTemplate()), "applications")
 			resp.header.Set("Preference-Applied", "create-if-missing")
 			return resp
 		}
@@ -272,6 +291,7 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 	if err := s.patchApp(a, body); err != nil {
 		return s.fail(r, err)
 	}
+	setBeta(&a.object, beta)
 	return noContent()
 }
 

@@ -49,19 +49,46 @@ var ownerProps = func() map[string]bool {
 	return p
 }()
 
-func (s *Server) listOwners(r *request, k appKey) *response {
+// ownersOf resolves the owners list of the application or service
+// principal a request names, honouring replication lag. The caller holds
+// s.mu.
+type ownersOf func() (*[]string, *apiError)
+
+func (s *Server) appOwners(k appKey) ownersOf {
+	return func() (*[]string, *apiError) {
+		a, err := s.lookupApp(k)
+		if err != nil {
+			return nil, err
+		}
+		return &a.owners, nil
+	}
+}
+
+func (s *Server) spOwners(k spKey) ownersOf {
+	return func() (*[]string, *apiError) {
+		sp, err := s.lookupSP(k)
+		if err != nil {
+			return nil, err
+		}
+		return &sp.owners, nil
+	}
+}
+
+// listOwners answers GET …/owners: users and service principals with their
+// @odata.type, and an empty value array when there are none.
+func (s *Server) listOwners(r *request, of ownersOf) *response {
 	q, resp := s.parseList(r, "directoryObject", ownerProps, false)
 	if resp != nil {
 		return resp
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupApp(k)
+	owners, err := of()
 	if err != nil {
 		return s.fail(r, err)
 	}
 	var all []entry
-	for i, id := range a.owners {
+	for i, id := range *owners {
 		o, kind := s.t.directoryObject(id)
 		if o == nil {
 			continue
@@ -73,43 +100,84 @@ func (s *Server) listOwners(r *request, k appKey) *response {
 
 // addOwner adds a user or service principal as an owner. Graph refuses a
 // duplicate with 400 (apis.md §6). The caller holds s.mu.
-func (s *Server) addOwner(a *application, id string) *apiError {
+func (s *Server) addOwner(owners *[]string, id string) *apiError {
 	o, kind := s.t.directoryObject(id)
 	if o == nil || kind == "application" {
 		return errNotFound(id)
 	}
-	for _, existing := range a.owners {
+	for _, existing := range *owners {
 		if strings.EqualFold(existing, o.id()) {
-			return errBadRequest("One or more added object references already exist for the following modified properties: 'owners'.")
+			return errDuplicateOwner()
 		}
 	}
-	a.owners = append(a.owners, o.id())
+	*owners = append(*owners, o.id())
 	return nil
 }
 
-func (s *Server) postOwnerRef(r *request, k appKey) *response {
+func errDuplicateOwner() *apiError {
+	return errBadRequest("One or more added object references already exist for the following modified properties: 'owners'.")
+}
+
+// ownersBind is the annotation that sets the owners of an object being
+// created: "owners@odata.bind": ["https://graph.microsoft.com/v1.0/directoryObjects/{id}", …].
+const ownersBind = "owners@odata.bind"
+
+// maxOwnersBind is how many owners a create binds; Terraform's azuread
+// provider sends the first 20 this way and adds the rest with owners/$ref.
+const maxOwnersBind = 20
+
+// takeOwnersBind removes owners@odata.bind from a create body and resolves
+// its references (any host, as for owners/$ref) to users and service
+// principals: a reference to nothing is 404 and a repeated one 400, before
+// anything is created. The caller holds s.mu.
+func (s *Server) takeOwnersBind(body map[string]any, resource string) ([]string, *apiError) {
+	v, ok := body[ownersBind]
+	if !ok {
+		return nil, nil
+	}
+	delete(body, ownersBind)
+	refs, isList := v.([]any)
+	if !isList || len(refs) > maxOwnersBind {
+		return nil, errInvalidValue(ownersBind, resource)
+	}
+	ids := []string{}
+	for _, ref := range refs {
+		ref, _ := ref.(string)
+		id := refID(ref)
+		if id == "" {
+			return nil, errInvalidValue(ownersBind, resource)
+		}
+		if err := s.addOwner(&ids, id); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+func (s *Server) postOwnerRef(r *request, of ownersOf) *response {
 	body, resp := s.decodeObject(r)
 	if resp != nil {
 		return resp
 	}
-	ref := str(body["@odata.id"])
-	id := refID(ref)
+	id := refID(str(body["@odata.id"]))
 	if id == "" {
-		return s.fail(r, errInvalidValue("@odata.id", "Application"))
+		return s.fail(r, errInvalidValue("@odata.id", "directoryObject"))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupApp(k)
+	owners, err := of()
 	if err != nil {
 		return s.fail(r, err)
 	}
-	if err := s.addOwner(a, id); err != nil {
+	if err := s.addOwner(owners, id); err != nil {
 		return s.fail(r, err)
 	}
 	return noContent()
 }
 
-func (s *Server) deleteOwnerRef(r *request, k appKey, id string) *response {
+// deleteOwnerRef answers DELETE …/owners/{id}/$ref, and the older
+// DELETE …/owners/$ref?$id=… form when id is empty.
+func (s *Server) deleteOwnerRef(r *request, of ownersOf, id string) *response {
 	if id == "" {
 		ref, _ := param(r.query, "id")
 		if ref == "" {
@@ -119,28 +187,28 @@ func (s *Server) deleteOwnerRef(r *request, k appKey, id string) *response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupApp(k)
+	owners, err := of()
 	if err != nil {
 		return s.fail(r, err)
 	}
-	for i, o := range a.owners {
+	for i, o := range *owners {
 		if strings.EqualFold(o, id) {
-			a.owners = append(a.owners[:i:i], a.owners[i+1:]...)
+			*owners = append((*owners)[:i:i], (*owners)[i+1:]...)
 			return noContent()
 		}
 	}
 	return s.fail(r, errNotFound(id))
 }
 
-// getOwner answers GET /applications/{id}/owners/{ownerId}.
-func (s *Server) getOwner(r *request, k appKey, id string) *response {
+// getOwner answers GET …/owners/{ownerId}.
+func (s *Server) getOwner(r *request, of ownersOf, id string) *response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupApp(k)
+	owners, err := of()
 	if err != nil {
 		return s.fail(r, err)
 	}
-	for _, o := range a.owners {
+	for _, o := range *owners {
 		if strings.EqualFold(o, id) {
 			out := s.ownerJSON(o)
 			out["@odata.context"] = s.metadataURL(r) + "directoryObjects/$entity"

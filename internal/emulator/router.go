@@ -171,21 +171,31 @@ func (s *Server) routeApplication(k appKey, pattern string, rest []segment, unkn
 			"DELETE": func(r *request) *response { return s.deleteFIC(r, k, fk) },
 		})
 	case "owners":
-		switch {
-		case len(rest) == 1:
-			return pattern + "/owners", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.listOwners(r, k) }})
-		case len(rest) == 2 && rest[1].name == "$ref":
-			return pattern + "/owners/$ref", s.byMethod(map[string]handler{
-				"POST":   func(r *request) *response { return s.postOwnerRef(r, k) },
-				"DELETE": func(r *request) *response { return s.deleteOwnerRef(r, k, "") },
-			})
-		case len(rest) == 2:
-			id := rest[1].name
-			return pattern + "/owners/{id}", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.getOwner(r, k, id) }})
-		case len(rest) == 3 && rest[2].name == "$ref":
-			id := rest[1].name
-			return pattern + "/owners/{id}/$ref", s.byMethod(map[string]handler{"DELETE": func(r *request) *response { return s.deleteOwnerRef(r, k, id) }})
-		}
+		return s.routeOwners(pattern, rest, s.appOwners(k), unknown)
+	}
+	return unknown()
+}
+
+// routeOwners routes the owners navigation of an application or service
+// principal (rest starts at "owners").
+func (s *Server) routeOwners(pattern string, rest []segment, of ownersOf, unknown func() (string, handler)) (string, handler) {
+	if rest[0].keyed {
+		return unknown()
+	}
+	switch {
+	case len(rest) == 1:
+		return pattern + "/owners", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.listOwners(r, of) }})
+	case len(rest) == 2 && rest[1].name == "$ref":
+		return pattern + "/owners/$ref", s.byMethod(map[string]handler{
+			"POST":   func(r *request) *response { return s.postOwnerRef(r, of) },
+			"DELETE": func(r *request) *response { return s.deleteOwnerRef(r, of, "") },
+		})
+	case len(rest) == 2:
+		id := rest[1].name
+		return pattern + "/owners/{id}", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.getOwner(r, of, id) }})
+	case len(rest) == 3 && rest[2].name == "$ref":
+		id := rest[1].name
+		return pattern + "/owners/{id}/$ref", s.byMethod(map[string]handler{"DELETE": func(r *request) *response { return s.deleteOwnerRef(r, of, id) }})
 	}
 	return unknown()
 }
@@ -199,6 +209,9 @@ func (s *Server) routeServicePrincipal(k spKey, pattern string, rest []segment, 
 		})
 	}
 	nav := rest[0].name
+	if nav == "owners" {
+		return s.routeOwners(pattern, rest, s.spOwners(k), unknown)
+	}
 	prop := map[string]string{"appRoleAssignedTo": "resourceId", "appRoleAssignments": "principalId"}[nav]
 	if prop == "" || rest[0].keyed {
 		return unknown()

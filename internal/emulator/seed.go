@@ -121,7 +121,7 @@ func (s *Server) firstPartySP(appID, name string) *servicePrincipal {
 	props["publisherName"] = "Microsoft Services"
 	props["servicePrincipalNames"] = []any{appID}
 	props["signInAudience"] = appreg.AudienceMultipleOrgs
-	sp := &servicePrincipal{object{seq: s.t.nextSeq(), props: props}}
+	sp := &servicePrincipal{object: object{seq: s.t.nextSeq(), props: props}}
 	s.t.addSP(sp)
 	return sp
 }

@@ -69,7 +69,7 @@ func (s *Server) createSP(body map[string]any, lag bool) (*servicePrincipal, *ap
 	default:
 		return nil, errNoBackingApp(appID)
 	}
-	sp := &servicePrincipal{object{seq: s.t.nextSeq(), props: props}}
+	sp := &servicePrincipal{object: object{seq: s.t.nextSeq(), props: props}}
 	if lag {
 		sp.vis = s.newVisibility()
 	}
@@ -139,7 +139,7 @@ func (s *Server) lookupSP(k spKey) (*servicePrincipal, *apiError) {
 }
 
 func (s *Server) listServicePrincipals(r *request) *response {
-	q, resp := s.parseList(r, "servicePrincipal", servicePrincipalProps, false)
+	q, resp := s.parseList(r, "servicePrincipal", servicePrincipalPropsOf(r), false)
 	if resp != nil {
 		return resp
 	}
@@ -148,7 +148,7 @@ func (s *Server) listServicePrincipals(r *request) *response {
 	all := make([]entry, 0, len(s.t.sps))
 	for _, sp := range s.t.sps {
 		if s.seen(&sp.vis) {
-			all = append(all, entry{seq: sp.seq, props: sp.props})
+			all = append(all, entry{seq: sp.seq, props: withBeta(r, sp.props, sp.beta, betaServicePrincipalTemplate())})
 		}
 	}
 	return s.page(r, q, "servicePrincipals", all)
@@ -164,21 +164,34 @@ func (s *Server) getServicePrincipal(r *request, k spKey) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.entity(r, "servicePrincipal", "servicePrincipals", servicePrincipalProps, entry{seq: sp.seq, props: sp.props})
+	e := entry{seq: sp.seq, props: withBeta(r, sp.props, sp.beta, betaServicePrincipalTemplate())}
+	return s.entity(r, "servicePrincipal", "servicePrincipals", servicePrincipalPropsOf(r), e)
 }
 
+// postServicePrincipal creates a service principal; owners@odata.bind
+// sets its first owners in the same request.
 func (s *Server) postServicePrincipal(r *request) *response {
 	body, resp := s.decodeObject(r)
 	if resp != nil {
 		return resp
 	}
+	beta, err := takeBeta(r, body, betaServicePrincipalTemplate(), "ServicePrincipal")
+	if err != nil {
+		return s.fail(r, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	owners, err := s.takeOwnersBind(body, "ServicePrincipal")
+	if err != nil {
+		return s.fail(r, err)
+	}
 	sp, err := s.createSP(body, true)
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.created(r, sp.props, "servicePrincipals")
+	sp.owners = owners
+	setBeta(&sp.object, beta)
+	return s.created(r, withBeta(r, sp.props, sp.beta, betaServicePrincipalTemplate()), "servicePrincipals")
 }
 
 // patchServicePrincipal updates a service principal; on the appId key with
@@ -187,6 +200,10 @@ func (s *Server) patchServicePrincipal(r *request, k spKey) *response {
 	body, resp := s.decodeObject(r)
 	if resp != nil {
 		return resp
+	}
+	beta, berr := takeBeta(r, body, betaServicePrincipalTemplate(), "ServicePrincipal")
+	if berr != nil {
+		return s.fail(r, berr)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,7 +218,8 @@ func (s *Server) patchServicePrincipal(r *request, k spKey) *response {
 			if err != nil {
 				return s.fail(r, err)
 			}
-			resp := s.created(r, sp.props, "servicePrincipals")
+			setBeta(&sp.object, beta)
+			resp := s.created(r, withBeta(r, sp.props, sp.beta, betaServicePrincipalTemplate()), "servicePrincipals")
 			resp.header.Set("Preference-Applied", "create-if-missing")
 			return resp
 		}
@@ -213,6 +231,7 @@ func (s *Server) patchServicePrincipal(r *request, k spKey) *response {
 	if err := s.patchSP(sp, body); err != nil {
 		return s.fail(r, err)
 	}
+	setBeta(&sp.object, beta)
 	return noContent()
 }
 

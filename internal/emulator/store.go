@@ -27,6 +27,7 @@ type tenant struct {
 type object struct {
 	seq   int64
 	props map[string]any
+	beta  map[string]any // beta-only properties written through /beta (beta.go)
 	vis   visibility
 }
 
@@ -47,7 +48,11 @@ type secret struct {
 	vis  visibility
 }
 
-type servicePrincipal struct{ object }
+// servicePrincipal is a service principal object with its owners.
+type servicePrincipal struct {
+	object
+	owners []string // directory object ids, in the order added
+}
 
 type user struct{ object }
 

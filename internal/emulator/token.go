@@ -18,7 +18,9 @@ var graphAudiences = map[string]bool{
 	appreg.MicrosoftGraphAppID:     true,
 }
 
-// tokenLifetime is how long access tokens live, as Entra answers.
+// tokenLifetime is how long access tokens live, as Entra answers
+// (expires_in 3599). Clients that refresh a token when it has less than 20
+// minutes left (Terraform's azuread provider) reuse it for 40 minutes.
 const tokenLifetime = 3599 * time.Second
 
 func (s *Server) issuer() string { return s.url + "/" + s.tenantID + "/v2.0" }
@@ -29,15 +31,25 @@ func (s *Server) knownTenant(t string) bool {
 	return t == s.tenantID || t == "organizations" || t == "common" || t == s.defaultDomain()
 }
 
-// serveIdentity serves the identity platform: discovery documents and the
-// token endpoint (client credentials with a secret or a federated
-// assertion).
+// serveIdentity serves the identity platform (discovery documents and the
+// token endpoint: client credentials with a secret or a federated
+// assertion) and the cloud metadata endpoint.
 func (s *Server) serveIdentity(w http.ResponseWriter, hr *http.Request) (string, int) {
 	parts := strings.Split(strings.Trim(hr.URL.Path, "/"), "/")
 	key := hr.Method + " " + hr.URL.Path
 	var status int
 	var body any
 	switch {
+	case len(parts) == 2 && parts[0] == "metadata" && parts[1] == "endpoints" && hr.Method == http.MethodGet:
+		key = "GET /metadata/endpoints"
+		if hr.URL.Query().Get("api-version") == "" {
+			status, body = http.StatusBadRequest, map[string]any{"error": map[string]any{
+				"code":    "MissingApiVersionParameter",
+				"message": "The api-version query parameter (?api-version=) is required for all requests.",
+			}}
+			break
+		}
+		status, body = http.StatusOK, s.cloudMetadata()
 	case len(parts) == 3 && parts[0] == "common" && parts[1] == "discovery" && parts[2] == "instance":
 		key = "GET /common/discovery/instance"
 		status, body = http.StatusOK, s.instanceDiscovery()
@@ -103,6 +115,29 @@ func (s *Server) openIDConfiguration() map[string]any {
 		"cloud_instance_name":                   "microsoftonline.com",
 		"cloud_graph_host_name":                 "graph.windows.net",
 		"msgraph_host":                          "graph.microsoft.com",
+	}
+}
+
+// cloudMetadata is the answer of GET /metadata/endpoints?api-version=2022-09-01,
+// the Azure Resource Manager metadata that describes a cloud. Clients
+// pointed at a metadata host (Terraform's azuread provider with
+// ARM_METADATA_HOSTNAME) find the login endpoint and Microsoft Graph here:
+// they call {loginEndpoint}/{tenant}/oauth2/v2.0/token with scope
+// {microsoftGraphResourceId}/.default and Graph at
+// {microsoftGraphResourceId}v1.0 and …beta, all on the emulator (fields as
+// hashicorp/go-azure-sdk sdk/internal/metadata reads them).
+func (s *Server) cloudMetadata() map[string]any {
+	return map[string]any{
+		"name":                     "AppregEmulator",
+		"resourceManager":          s.url + "/arm",
+		"microsoftGraphResourceId": s.url + "/",
+		"authentication": map[string]any{
+			// No trailing slash: clients append "/{tenant}/oauth2/v2.0/token".
+			"loginEndpoint":    s.url,
+			"audiences":        []string{s.url + "/arm"},
+			"tenant":           "common",
+			"identityProvider": "AAD",
+		},
 	}
 }
 
@@ -218,7 +253,7 @@ func (s *Server) token(tenantSeg string, form url.Values) (int, any) {
 		return s.aadError(http.StatusInternalServerError, "server_error", 90100, "Unable to sign the token.")
 	}
 	return http.StatusOK, map[string]any{
-		"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": tok,
+		"token_type": "Bearer", "expires_in": int(tokenLifetime.Seconds()), "ext_expires_in": int(tokenLifetime.Seconds()), "access_token": tok,
 	}
 }
 
@@ -242,10 +277,12 @@ func resourceOf(scope string) (string, bool) {
 }
 
 // resourceSP finds the service principal a token is requested for: by
-// appId, Graph's URL or a servicePrincipalName (identifier URI). The caller
-// holds s.mu.
+// appId, Graph's URL, the emulator's own URL (the Graph resource id its
+// cloud metadata announces, with or without trailing slashes) or a
+// servicePrincipalName (identifier URI). The caller holds s.mu.
 func (s *Server) resourceSP(name string) *servicePrincipal {
-	if graphAudiences[name] || strings.EqualFold(strings.TrimSuffix(name, "/"), "https://graph.microsoft.com") {
+	if graphAudiences[name] || strings.EqualFold(strings.TrimSuffix(name, "/"), "https://graph.microsoft.com") ||
+		strings.EqualFold(strings.TrimRight(name, "/"), s.url) {
 		return s.t.sp(appreg.MicrosoftGraphAppID, true)
 	}
 	if sp := s.t.sp(name, true); sp != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/appreg/appreg/internal/cli"
 	"github.com/appreg/appreg/internal/emulator"
 	"github.com/appreg/appreg/internal/gh/ghtest"
+	"github.com/appreg/appreg/internal/spec"
 )
 
 func TestMain(m *testing.M) {
@@ -88,6 +89,26 @@ func setup(env *testscript.Env) error {
 	env.Values[githubKey] = gh
 	token := "ghs_" + rand.Text()
 	gh.AddToken(token)
+	// The repositories the example registrations deliver secrets to.
+	examples, diags := spec.Load("../../appreg.yaml")
+	if err := diags.Err(); err != nil {
+		return err
+	}
+	for _, r := range examples.Desired.Registrations {
+		if r.Credentials == nil {
+			continue
+		}
+		for _, s := range r.Credentials.Secrets {
+			for _, d := range s.Deliver {
+				if d.Repo != "" {
+					gh.AddRepo(d.Repo)
+				}
+				for _, name := range d.Repos {
+					gh.AddRepo(d.Org + "/" + name)
+				}
+			}
+		}
+	}
 	env.Setenv("GITHUB_API_URL", gh.URL())
 	env.Setenv("GITHUB_TOKEN", token)
 	events, err := filepath.Abs("testdata/events")

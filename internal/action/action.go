@@ -34,6 +34,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -95,7 +96,11 @@ type Deps struct {
 	// Graph builds the Microsoft Graph client. It is called only when the
 	// run reads the tenant, so that runs that do not (validate, fork pull
 	// requests) never request a token.
-	Graph        func(ctx context.Context) (workflow.Graph, error)
+	Graph func(ctx context.Context) (workflow.Graph, error)
+	// Rotator builds what creates, verifies and delivers client secrets
+	// (with the secrets-token input), after Graph; nil, or a nil result,
+	// means secrets cannot be delivered and each is reported as failed.
+	Rotator      func(ctx context.Context) (*rotate.Rotator, error)
 	Comments     Comments
 	Statuses     Statuses
 	PullRequests PullRequests

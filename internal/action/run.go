@@ -17,6 +17,7 @@ import (
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/plan"
 	"github.com/appreg/appreg/internal/render"
+	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/spec"
 	"github.com/appreg/appreg/internal/workflow"
 )
@@ -253,8 +254,12 @@ func (r *run) apply(ctx context.Context) error {
 	g, err := r.graph(ctx)
 	var p *plan.Plan
 	var res *plan.Result
+	var rot *rotate.Rotator
+	if err == nil && r.d.Rotator != nil {
+		rot, err = r.d.Rotator(ctx)
+	}
 	if err == nil {
-		p, res, err = workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Logger: r.log})
+		p, res, err = workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Logger: r.log, Rotator: rot})
 	}
 	if err != nil {
 		err = fmt.Errorf("applying: %w", err)
@@ -286,13 +291,22 @@ func (r *run) apply(ctx context.Context) error {
 		}
 	}
 	if res.Failed() {
-		n := 0
+		n, secrets := 0, 0
 		for _, oc := range res.Outcomes {
 			if oc.Status == plan.Failed {
 				n++
 			}
 		}
-		errs = append(errs, fmt.Errorf("the apply failed for %s: see the log above", plural(n, "registration", "registrations")))
+		for _, s := range res.Secrets {
+			if s.Error != "" {
+				secrets++
+			}
+		}
+		what := plural(n, "registration", "registrations")
+		if secrets > 0 {
+			what += " and " + plural(secrets, "client secret", "client secrets")
+		}
+		errs = append(errs, fmt.Errorf("the apply failed for %s: see the log above", what))
 	}
 	if n := errorCount(p.Diagnostics); n > 0 {
 		errs = append(errs, fmt.Errorf("the plan has %s; those registrations were not applied", plural(n, "error", "errors")))

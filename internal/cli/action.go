@@ -13,6 +13,8 @@ import (
 
 	"github.com/appreg/appreg/internal/action"
 	"github.com/appreg/appreg/internal/gh"
+	"github.com/appreg/appreg/internal/graph"
+	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -38,13 +40,21 @@ func runAction(ctx context.Context, e *env, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	github := actionGitHub{client}
+	var graphClient *graph.Client
 	return action.Run(ctx, o, action.Deps{
 		Graph: func(ctx context.Context) (workflow.Graph, error) {
 			cred, err := actionCredential(o.Auth, gha)
 			if err != nil {
 				return nil, err
 			}
-			return newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, logger: logger}, e.getenv)
+			graphClient, err = newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, logger: logger}, e.getenv)
+			return graphClient, err
+		},
+		Rotator: func(context.Context) (*rotate.Rotator, error) {
+			if graphClient == nil {
+				return nil, errors.New("secrets need the Graph client, which was not built")
+			}
+			return secretsConfig{token: o.SecretsToken, apiURL: o.APIURL, authorityHost: o.Auth.AuthorityHost, tenantID: o.Auth.TenantID}.rotator(graphClient)
 		},
 		Comments:     client,
 		Statuses:     github,

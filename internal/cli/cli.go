@@ -44,6 +44,7 @@ func commands() []command {
 		{"plan", "show what apply would change in the tenant", runPlan},
 		{"apply", "change the tenant to match the registration files (needs --confirm)", runApply},
 		{"action", "run as the GitHub Action (inputs and event from the Actions runner; see action.yml)", runAction},
+		{"rotate", "rotate client secrets that are due and deliver them to GitHub (needs --confirm)", runRotate},
 		{"demo", "run plan and apply against a built-in Entra emulator: no tenant needed", runDemo},
 		{"emulator", "serve an Entra emulator (Graph + token endpoint) for trying appreg and other tools", runEmulator},
 		{"schema", "print the JSON Schema of registration files", runSchema},

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/graph"
 	"github.com/appreg/appreg/internal/plan"
 	"github.com/appreg/appreg/internal/render"
 	"github.com/appreg/appreg/internal/spec"
@@ -66,7 +67,7 @@ func load(e *env, config string) (*spec.Result, error) {
 	return loaded, diags.Err()
 }
 
-func (o *planOptions) graph(e *env) (workflow.Graph, error) {
+func (o *planOptions) graph(e *env) (*graph.Client, error) {
 	cred, err := credential(e.getenv)
 	if err != nil {
 		return nil, err
@@ -151,7 +152,11 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg apply --confirm' to apply this plan")
 		return silentError{code: ExitError}
 	}
-	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: o.logger(e)})
+	r, err := secretsFromEnv(e.getenv, loaded.Settings).rotator(g)
+	if err != nil {
+		return err
+	}
+	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: o.logger(e), Rotator: r})
 	if err != nil {
 		return err
 	}

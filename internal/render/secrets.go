@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"io"
 	"strings"
 	"time"
 
@@ -154,3 +155,77 @@ func secretOutcomesBlock(outs []rotate.Outcome) []block {
 
 // secretsToCreate counts the secrets an apply would create.
 func secretsToCreate(p *plan.Plan) int { return len(p.SecretsToCreate()) }
+
+// RotationText writes what `appreg rotate` decided (a dry run: no outcomes)
+// or did, with a closing summary line.
+func RotationText(w io.Writer, decisions []rotate.Decision, outcomes []rotate.Outcome, o Options) error {
+	bw := bufio.NewWriter(w)
+	c := painter(o.Color)
+	if len(outcomes) == 0 {
+		writeSecretsText(bw, c, decisions)
+	} else {
+		writeSecretOutcomesText(bw, c, outcomes)
+	}
+	bw.WriteString(c.paint(bold, rotationSummary(decisions, outcomes)) + "\n")
+	return bw.Flush()
+}
+
+// RotationMarkdown renders a rotation as comment or step summary bodies.
+func RotationMarkdown(decisions []rotate.Decision, outcomes []rotate.Outcome, o Options) []string {
+	blocks := []block{{head: "**" + rotationSummary(decisions, outcomes) + "**\n\n"}}
+	if len(outcomes) == 0 {
+		blocks = append(blocks, secretsBlock(decisions)...)
+	} else {
+		blocks = append(blocks, secretOutcomesBlock(outcomes)...)
+	}
+	return document(blocks, o, "appreg rotate", "", commentBudget)
+}
+
+// rotationDocument is the JSON form of a rotation.
+type rotationDocument struct {
+	FormatVersion string            `json:"format_version"`
+	Decisions     []rotate.Decision `json:"decisions"`
+	Outcomes      []rotate.Outcome  `json:"outcomes"`
+	Summary       string            `json:"summary"`
+}
+
+// RotationJSON writes a rotation as a versioned JSON document.
+func RotationJSON(w io.Writer, decisions []rotate.Decision, outcomes []rotate.Outcome) error {
+	return encode(w, rotationDocument{FormatVersion, orEmpty(decisions), orEmpty(outcomes), rotationSummary(decisions, outcomes)})
+}
+
+// rotationSummary is e.g. "Rotate: 1 rotated, 0 created, 2 kept; 1 old
+// credential removed; 0 failed." or, for a dry run, "1 secret due for
+// rotation, 0 to create, 2 kept."
+func rotationSummary(decisions []rotate.Decision, outcomes []rotate.Outcome) string {
+	if len(outcomes) == 0 {
+		var due, create, keep int
+		for _, d := range decisions {
+			switch d.Action {
+			case rotate.Rotate:
+				due++
+			case rotate.Create:
+				create++
+			default:
+				keep++
+			}
+		}
+		return plural(due, "secret", "secrets") + " due for rotation, " + itoa(create) + " to create, " + itoa(keep) + " kept."
+	}
+	var rotated, created, kept, removed, failed int
+	for _, o := range outcomes {
+		removed += len(o.Removed)
+		switch {
+		case o.Error != "":
+			failed++
+		case o.NewKeyID != "" && o.Action == rotate.Create:
+			created++
+		case o.NewKeyID != "":
+			rotated++
+		default:
+			kept++
+		}
+	}
+	return "Rotate: " + itoa(rotated) + " rotated, " + itoa(created) + " created, " + itoa(kept) + " kept; " +
+		plural(removed, "old credential", "old credentials") + " removed; " + itoa(failed) + " failed."
+}

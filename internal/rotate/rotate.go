@@ -69,7 +69,7 @@ type Rotator struct {
 
 // deliverySkew tolerates clock differences between Entra and GitHub when
 // deciding whether a target was written after a credential was created.
-const deliverySkew = 2 * time.Minute
+const deliverySkew = time.Minute
 
 // Run executes one job: for a due secret, add → verify → deliver → remove
 // the expired and overlapped predecessors; for a kept one, check that the

@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/appreg/appreg/internal/apply"
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/catalog"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/plan"
+	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/spec"
 )
 
@@ -37,6 +39,12 @@ type Graph interface {
 // found while planning (unknown owners, permissions the tenant does not
 // offer) are diagnostics in the plan; the error is for failures to read.
 func Plan(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, error) {
+	p, _, err := planObserved(ctx, g, loaded)
+	return p, err
+}
+
+// planObserved is Plan that also returns the observed tenant.
+func planObserved(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, *appreg.Set, error) {
 	desired := loaded.Desired
 	var adopt []string
 	consent := map[string]bool{} // registrations whose consent is managed
@@ -55,11 +63,11 @@ func Plan(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, error
 	}
 	observed, err := g.ReadManaged(ctx, loaded.Settings.NamePrefix, adopt, consent)
 	if err != nil {
-		return nil, fmt.Errorf("reading the tenant: %w", err)
+		return nil, nil, fmt.Errorf("reading the tenant: %w", err)
 	}
 	desired, ownerDiags, err := resolveOwners(ctx, g, desired)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var resources []string
 	for _, set := range []*appreg.Set{desired, observed} {
@@ -73,13 +81,13 @@ func Plan(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, error
 	}
 	catalogs, err := g.Catalogs(ctx, resources)
 	if err != nil {
-		return nil, fmt.Errorf("reading permission catalogs: %w", err)
+		return nil, nil, fmt.Errorf("reading permission catalogs: %w", err)
 	}
 	self, err := g.Self(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p := plan.Compute(plan.Input{Settings: loaded.Settings, Desired: desired, Observed: observed, Catalogs: catalogs, Self: self})
+	p := plan.Compute(plan.Input{Settings: loaded.Settings, Desired: desired, Observed: observed, Catalogs: catalogs, Self: self, Now: time.Now()})
 	if len(ownerDiags) > 0 {
 		// Registrations with unknown owners cannot be planned correctly.
 		bad := map[string]bool{}
@@ -90,7 +98,7 @@ func Plan(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, error
 		p.Diagnostics = append(p.Diagnostics, ownerDiags...)
 		p.Diagnostics.Sort()
 	}
-	return p, nil
+	return p, observed, nil
 }
 
 // resolveOwners returns a copy of desired whose owners carry directory
@@ -153,17 +161,22 @@ type ApplyOptions struct {
 	// says when the plan applied differs.
 	Expected string
 	Logger   *slog.Logger
+	// Rotator creates and delivers the client secrets the plan creates;
+	// nil means they cannot be delivered (each is reported as failed).
+	Rotator *rotate.Rotator
 }
 
-// Apply re-reads the tenant, re-plans and applies the plan. Registrations
-// with diagnostics are left out of the plan and so are not applied.
+// Apply re-reads the tenant, re-plans and applies the plan, then creates
+// and delivers the client secrets that do not exist yet. Registrations with
+// diagnostics are left out of the plan and so are not applied.
 func Apply(ctx context.Context, g Graph, loaded *spec.Result, o ApplyOptions) (*plan.Plan, *plan.Result, error) {
-	p, err := Plan(ctx, g, loaded)
+	p, observed, err := planObserved(ctx, g, loaded)
 	if err != nil {
 		return nil, nil, err
 	}
 	res := apply.Run(ctx, g, p, apply.Options{Logger: o.Logger})
 	res.Expected = o.Expected
+	res.Secrets = createSecrets(ctx, p, res, loaded, observed, o.Rotator)
 	return p, res, nil
 }
 

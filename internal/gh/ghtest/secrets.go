@@ -187,7 +187,7 @@ func (s *Server) putSecret(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	now := time.Now().UTC()
+	now := s.now().UTC()
 	key := secretKey(t)
 	st, exists := s.secrets[key]
 	if !exists {

@@ -50,6 +50,7 @@ type Server struct {
 	teams     map[string]membership // by lower-case "org/slug/user"
 	secrets   map[string]*storedSecret
 	keys      map[string]*keyPair // by secret scope
+	now       func() time.Time
 	failures  []failure
 	requests  []Request
 }
@@ -69,6 +70,12 @@ func WithPrefix(prefix string) Option {
 	}
 }
 
+// WithClock makes the Server stamp secrets with now instead of the real
+// time, so tests that move a clock forward see consistent metadata.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) { s.now = now }
+}
+
 // New starts a Server. It accepts no token until AddToken or AddApp.
 func New(opts ...Option) *Server {
 	s := &Server{
@@ -80,6 +87,7 @@ func New(opts ...Option) *Server {
 		teams:     map[string]membership{},
 		secrets:   map[string]*storedSecret{},
 		keys:      map[string]*keyPair{},
+		now:       time.Now,
 	}
 	for _, o := range opts {
 		o(s)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/emulator"
+	"github.com/appreg/appreg/internal/gh/ghtest"
 	"github.com/appreg/appreg/internal/graph"
 	"github.com/appreg/appreg/internal/render"
 	"github.com/appreg/appreg/internal/spec"
@@ -46,6 +47,19 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A fake GitHub receives the client secrets, sealed with its own key
+	// pair, exactly as github.com would.
+	github := ghtest.New()
+	defer github.Close()
+	github.AddToken("demo-secrets-token")
+	for _, repo := range deliveryRepos(loaded.Desired) {
+		github.AddRepo(repo)
+	}
+	rotator, err := secretsConfig{token: "demo-secrets-token", apiURL: github.URL(), authorityHost: srv.AuthorityHost(), tenantID: srv.TenantID()}.rotator(client)
+	if err != nil {
+		return err
+	}
+	rotator.Verifier = &graph.Verifier{AuthorityHost: srv.AuthorityHost(), TenantID: srv.TenantID(), Transport: srv.Client(), Backoff: 20 * time.Millisecond}
 	color := isTerminal(e.stdout)
 	say := func(format string, args ...any) { fmt.Fprintf(e.stdout, "\n== "+format+"\n\n", args...) }
 
@@ -62,7 +76,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 
 	say("2. appreg apply --confirm")
-	_, res, err := workflow.Apply(ctx, client, loaded, workflow.ApplyOptions{Expected: p.Fingerprint})
+	_, res, err := workflow.Apply(ctx, client, loaded, workflow.ApplyOptions{Expected: p.Fingerprint, Rotator: rotator})
 	if err != nil {
 		return err
 	}
@@ -103,8 +117,35 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	say("What the pull request comment would show")
 	fmt.Fprintln(e.stdout, render.PlanMarkdown(p, render.Options{Title: "appreg plan (demo)"})[0])
+	say("Where the client secrets went")
+	for _, d := range res.Secrets {
+		for _, t := range d.Delivered {
+			fmt.Fprintf(e.stdout, "  %s/%s → %s (sealed for GitHub's public key; the value was never printed)\n", d.Registration, d.Secret, t)
+		}
+	}
 	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d. Try it yourself: appreg emulator --dir /tmp/entra\n", srv.TotalRequests())
 	return nil
+}
+
+// deliveryRepos lists the repositories secrets are delivered to.
+func deliveryRepos(set *appreg.Set) []string {
+	var out []string
+	for _, r := range set.Registrations {
+		if r.Credentials == nil {
+			continue
+		}
+		for _, s := range r.Credentials.Secrets {
+			for _, d := range s.Deliver {
+				if d.Repo != "" {
+					out = append(out, d.Repo)
+				}
+				for _, name := range d.Repos {
+					out = append(out, d.Org+"/"+name)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // ownerUPNs lists the users the registrations name as owners, so the demo

@@ -33,9 +33,10 @@ type RunOptions struct {
 
 // Run serves an emulator until ctx is done. It writes DIR/ca.pem and
 // DIR/env (mode 0600, shell-sourceable KEY=value lines with the operator's
-// credentials, the authority host, the Graph URL and SSL_CERT_FILE), prints
-// how to use them (never the secret), and on shutdown prints the request
-// counts per path.
+// credentials, the authority host, the Graph URL and SSL_CERT_FILE, and the
+// same credentials as ARM_* variables with ARM_METADATA_HOSTNAME for
+// Terraform's azuread provider), prints how to use them (never the secret),
+// and on shutdown prints the request counts per path.
 func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	if o.Dir == "" {
 		return errors.New("running emulator: a directory for ca.pem and env is required")
@@ -69,6 +70,13 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 		{"AZURE_AUTHORITY_HOST", s.AuthorityHost()},
 		{"APPREG_GRAPH_URL", s.GraphURL()},
 		{"SSL_CERT_FILE", caPath},
+		// Terraform's azuread provider: it reads the cloud from
+		// https://ARM_METADATA_HOSTNAME/metadata/endpoints.
+		{"ARM_TENANT_ID", op.TenantID},
+		{"ARM_CLIENT_ID", op.ClientID},
+		{"ARM_CLIENT_SECRET", op.ClientSecret},
+		{"ARM_USE_CLI", "false"},
+		{"ARM_METADATA_HOSTNAME", strings.TrimPrefix(s.URL(), "https://")},
 	}
 	var b strings.Builder
 	b.WriteString("# appreg emulator credentials: source with `set -a; . ./env; set +a`\n")
@@ -83,6 +91,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "appreg emulator: Microsoft Entra tenant %s\n", op.TenantID)
 	fmt.Fprintf(stdout, "  Microsoft Graph:  %s\n", s.GraphURL())
 	fmt.Fprintf(stdout, "  Authority host:   %s\n", s.AuthorityHost())
+	fmt.Fprintf(stdout, "  Cloud metadata:   %s/metadata/endpoints (ARM_METADATA_HOSTNAME, for Terraform)\n", s.URL())
 	fmt.Fprintf(stdout, "  CA certificate:   %s\n", caPath)
 	fmt.Fprintf(stdout, "  Operator app:     %s (secret in %s)\n", op.ClientID, envPath)
 	fmt.Fprintf(stdout, "Use it from a shell with:\n  set -a; . %s; set +a\n", shellQuote(envPath))

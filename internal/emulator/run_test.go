@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,11 +61,43 @@ func TestRun(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("env mode = %v, %v", info.Mode(), err)
 	}
-	for _, k := range []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST", "APPREG_GRAPH_URL", "SSL_CERT_FILE"} {
+	for _, k := range []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_AUTHORITY_HOST", "APPREG_GRAPH_URL", "SSL_CERT_FILE",
+		"ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET", "ARM_USE_CLI", "ARM_METADATA_HOSTNAME"} {
 		if env[k] == "" {
 			t.Errorf("env lacks %s", k)
 		}
 	}
+	// Terraform's azuread provider gets the same identity and finds the
+	// cloud at ARM_METADATA_HOSTNAME.
+	for arm, azure := range map[string]string{"ARM_TENANT_ID": "AZURE_TENANT_ID", "ARM_CLIENT_ID": "AZURE_CLIENT_ID", "ARM_CLIENT_SECRET": "AZURE_CLIENT_SECRET"} {
+		if env[arm] != env[azure] {
+			t.Errorf("%s = %q, want %s's %q", arm, env[arm], azure, env[azure])
+		}
+	}
+	if env["ARM_USE_CLI"] != "false" {
+		t.Errorf("ARM_USE_CLI = %q", env["ARM_USE_CLI"])
+	}
+	if want := strings.TrimSuffix(strings.TrimPrefix(env["APPREG_GRAPH_URL"], "https://"), "/v1.0"); env["ARM_METADATA_HOSTNAME"] != want {
+		t.Errorf("ARM_METADATA_HOSTNAME = %q, want %q", env["ARM_METADATA_HOSTNAME"], want)
+	}
+	ca, err := os.ReadFile(env["SSL_CERT_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca)
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	for range 2 {
+		resp, err := hc.Get("https://" + env["ARM_METADATA_HOSTNAME"] + "/metadata/endpoints?api-version=2022-09-01")
+		if err != nil {
+			t.Fatalf("metadata endpoint: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("metadata endpoint: %s", resp.Status)
+		}
+	}
+	hc.CloseIdleConnections()
 	if strings.Contains(out.String(), env["AZURE_CLIENT_SECRET"]) {
 		t.Error("stdout shows the client secret")
 	}
@@ -73,13 +108,16 @@ func TestRun(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if !strings.Contains(out.String(), "Requests (") {
-		t.Errorf("no request counts printed:\n%s", out.String())
+	if !strings.Contains(out.String(), "Requests (2 in total):") || !strings.Contains(out.String(), "     2  GET /metadata/endpoints\n") {
+		t.Errorf("per-path request counts not printed:\n%s", out.String())
 	}
 	raw, err := os.ReadFile(statsFile)
 	var stats map[string]int
 	if err != nil || json.Unmarshal(raw, &stats) != nil {
 		t.Errorf("stats file: %v %s", err, raw)
+	}
+	if stats["GET /metadata/endpoints"] != 2 {
+		t.Errorf("stats file = %s", raw)
 	}
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,8 +12,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/appreg/appreg/internal/emulator"
 	"github.com/appreg/appreg/internal/gh/ghtest"
 )
 
@@ -26,6 +33,7 @@ func fakeGitHub(ts *testscript.TestScript) *ghtest.Server {
 //	github comments REPO NUMBER    print "comments: N", then each comment with its size; fails past 65,536 characters
 //	github statuses REPO SHA       print the commit statuses on SHA, "STATE CONTEXT: DESCRIPTION"
 //	github requests METHOD TEXT    print how many requests with METHOD (or "*") had TEXT in their path
+//	github secret-works REPO NAME APP  the value in repository secret NAME authenticates APP (a uniqueName)
 //	github no-secrets              fail if any secret value (every client secret the emulator issued, the
 //	                               operator's secret, the GitHub token) is in a request GitHub received, a
 //	                               file in $WORK (outputs, step summary, JSON), or the last command's
@@ -86,6 +94,21 @@ func github(ts *testscript.TestScript, neg bool, args []string) {
 		fmt.Fprintln(ts.Stdout(), count)
 	case "no-secrets":
 		noSecrets(ts, srv)
+	case "secret-works":
+		// github secret-works REPO NAME APP: the value delivered to the
+		// repository secret obtains a token for APP (a uniqueName) from
+		// the emulator. neg: it does not.
+		value, ok := srv.Secret(ghtest.SecretTarget{Repo: args[1], Name: args[2]})
+		if !ok {
+			ts.Fatalf("nothing delivered to %s secret %s", args[1], args[2])
+		}
+		err := authenticate(server(ts), args[3], value)
+		if err != nil && !neg {
+			ts.Fatalf("the value in %s secret %s does not authenticate %s: %v", args[1], args[2], args[3], err)
+		}
+		if err == nil && neg {
+			ts.Fatalf("the value in %s secret %s still authenticates %s", args[1], args[2], args[3])
+		}
 	default:
 		ts.Fatalf("github: unknown command %q", args[0])
 	}
@@ -174,4 +197,25 @@ permissions:
 `, name, i)
 		ts.Check(os.WriteFile(filepath.Join(dir, name+".yaml"), []byte(yaml), 0o644))
 	}
+}
+
+// authenticate obtains a Graph token for the application with the given
+// uniqueName with a client secret value, the way the app itself would.
+func authenticate(srv *emulator.Server, uniqueName, value string) error {
+	app, ok := srv.Application(uniqueName)
+	if !ok {
+		return fmt.Errorf("no application %q", uniqueName)
+	}
+	cred, err := azidentity.NewClientSecretCredential(srv.TenantID(), fmt.Sprint(app["appId"]), value, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: srv.Client()},
+		DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		return err
+	}
+	_, err = cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://graph.microsoft.com/.default"}})
+	if err != nil {
+		return errors.New(strings.ReplaceAll(err.Error(), value, "(sensitive value)"))
+	}
+	return nil
 }

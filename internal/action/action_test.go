@@ -332,3 +332,22 @@ func TestFence(t *testing.T) {
 		t.Errorf("fence = %q, want %q", got, want)
 	}
 }
+
+func TestJoinForSummary(t *testing.T) {
+	t.Parallel()
+	part := strings.Repeat("x", 65000)
+	parts := make([]string, 20)
+	for i := range parts {
+		parts[i] = part
+	}
+	got := joinForSummary(parts)
+	if len(got) > maxSummary {
+		t.Errorf("summary is %d bytes, over %d", len(got), maxSummary)
+	}
+	if !strings.Contains(got, "4 parts are left out") {
+		t.Errorf("summary does not say what was left out: …%s", got[len(got)-200:])
+	}
+	if got := joinForSummary([]string{"a", "b"}); got != "a\nb" {
+		t.Errorf("joinForSummary(a, b) = %q", got)
+	}
+}

@@ -275,7 +275,7 @@ func (r *run) apply(ctx context.Context) error {
 	parts := render.ResultMarkdown(res, ro)
 	var errs []error
 	errs = append(errs, r.newComment(ctx, pr, ApplyMarker, parts))
-	r.summary(strings.Join(parts, "\n"))
+	r.summary(joinForSummary(parts))
 	r.output("has-changes", strconv.FormatBool(p.HasChanges()))
 	for _, f := range []struct {
 		path, output string
@@ -497,6 +497,28 @@ func (r *run) title(name, sha string) string {
 
 func invalidError(diags diag.Diagnostics) error {
 	return fmt.Errorf("the registration files have %s (annotated on the files)", plural(errorCount(diags), "error", "errors"))
+}
+
+// maxSummary is what one step's summary may hold: the runner refuses more
+// than 1 MiB.
+const maxSummary = 1<<20 - 1024
+
+// joinForSummary joins markdown parts for the step summary, leaving out the
+// parts that do not fit and saying so.
+func joinForSummary(parts []string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if b.Len()+len(p)+1 > maxSummary-200 {
+			fmt.Fprintf(&b, "\n_%s left out: a job summary holds at most 1 MiB. The pull request comments and the JSON result have all of it._\n",
+				plural(len(parts)-i, "part is", "parts are"))
+			break
+		}
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // planLine is the one-line plan summary of a commit status.

@@ -6,6 +6,12 @@
 // send and expect it (gzip request bodies, OData errors, absolute
 // @odata.nextLink, alternate keys, upsert 201/204, $batch with dependsOn).
 //
+// It also serves Terraform's azuread provider (go-azure-sdk): the cloud
+// metadata endpoint it is pointed at (/metadata/endpoints), tokens for the
+// emulator's own host as scope, /beta with the same objects plus the
+// beta-only properties the provider reads, owners@odata.bind on create and
+// service principal owners (terraform_test.go replays its requests).
+//
 // It serves tests, `appreg emulator` and `appreg demo`. It injects faults on
 // demand (latency, 429 with Retry-After, 503, replication lag, one-off
 // failures), counts requests for benchmarks, and is safe for concurrent use.

@@ -23,13 +23,12 @@ type event struct {
 }
 
 type eventPull struct {
-	Number         int       `json:"number"`
-	Merged         bool      `json:"merged"`
-	MergeCommitSHA string    `json:"merge_commit_sha"`
-	HTMLURL        string    `json:"html_url"`
-	Head           eventRef  `json:"head"`
-	Base           eventRef  `json:"base"`
-	User           eventUser `json:"user"`
+	Number         int      `json:"number"`
+	Merged         bool     `json:"merged"`
+	MergeCommitSHA string   `json:"merge_commit_sha"`
+	HTMLURL        string   `json:"html_url"`
+	Head           eventRef `json:"head"`
+	Base           eventRef `json:"base"`
 }
 
 type eventRef struct {
@@ -41,10 +40,6 @@ type eventRef struct {
 type eventRepo struct {
 	FullName      string `json:"full_name"`
 	DefaultBranch string `json:"default_branch"`
-}
-
-type eventUser struct {
-	Login string `json:"login"`
 }
 
 // readEvent parses the payload at path.

@@ -98,9 +98,10 @@ const (
 // a user principal name, an object id, or "sp:<appId>" for a service
 // principal. ID is the directory object id once resolved.
 type Owner struct {
-	Ref  string    `json:"ref"`
-	Kind OwnerKind `json:"kind"`
-	ID   string    `json:"id,omitempty"`
+	Ref    string    `json:"ref"`
+	Kind   OwnerKind `json:"kind"`
+	ID     string    `json:"id,omitempty"`
+	Source Pos       `json:"-"`
 }
 
 // Web is the application's web platform configuration.

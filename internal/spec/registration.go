@@ -218,6 +218,7 @@ func (d *decoder) owners(list []string, nodes []*yaml.Node, name string) []appre
 		if !d.first(dups, strings.ToLower(ref), n, fmt.Sprintf("owner %q", ref)) {
 			continue
 		}
+		o.Source = d.pos(n)
 		out = append(out, o)
 	}
 	return out

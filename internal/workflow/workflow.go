@@ -142,10 +142,14 @@ func resolveOwners(ctx context.Context, g Reader, desired *appreg.Set) (*appreg.
 				o.ID = ids[strings.ToLower(o.Ref)]
 				cp.Owners[i] = o
 				if missingRefs[strings.ToLower(o.Ref)] {
+					pos := o.Source
+					if pos.File == "" {
+						pos = r.Source
+					}
 					diags = append(diags, diag.Diagnostic{
 						Severity: diag.Error, Summary: fmt.Sprintf("owner %q does not exist in the tenant", o.Ref),
 						Detail: "owners are users (user principal name or object id) or service principals (sp:<appId>); check the spelling",
-						File:   r.Source.File, Line: r.Source.Line, Column: r.Source.Column,
+						File:   pos.File, Line: pos.Line, Column: pos.Column,
 					})
 				}
 			}

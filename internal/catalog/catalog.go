@@ -105,28 +105,42 @@ func (c *Catalog) ByID(kind Kind, id string) (Permission, bool) {
 // Suggest returns the permission name of the given kind nearest to value
 // (case-insensitive edit distance), or "" when nothing is reasonably close.
 func (c *Catalog) Suggest(kind Kind, value string) string {
+	if c == nil {
+		return ""
+	}
 	list := c.Application
 	if kind == Delegated {
 		list = c.Delegated
 	}
+	names := make([]string, len(list))
+	for i, p := range list {
+		names[i] = p.Value
+	}
+	return Nearest(value, names)
+}
+
+// Nearest returns the candidate nearest to value (case-insensitive edit
+// distance), or "" when none is reasonably close; a candidate equal to value
+// but for case always wins. It is appreg's one "did you mean".
+func Nearest(value string, candidates []string) string {
 	best, bestDist := "", len(value)/3+2
 	lower := strings.ToLower(value)
-	for _, p := range list {
-		if strings.EqualFold(p.Value, value) {
-			return p.Value
+	for _, c := range candidates {
+		if strings.EqualFold(c, value) {
+			return c
 		}
-		if d := distance(lower, strings.ToLower(p.Value), bestDist); d < bestDist {
-			best, bestDist = p.Value, d
+		if d := distance(lower, strings.ToLower(c), bestDist); d < bestDist {
+			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
-// distance is the Levenshtein distance of a and b, or max when it is at
-// least max (the computation stops early).
-func distance(a, b string, max int) int {
-	if d := len(a) - len(b); d >= max || -d >= max {
-		return max
+// distance is the Levenshtein distance of a and b, or limit when it is at
+// least limit (the computation stops early).
+func distance(a, b string, limit int) int {
+	if d := len(a) - len(b); d >= limit || -d >= limit {
+		return limit
 	}
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
@@ -144,12 +158,12 @@ func distance(a, b string, max int) int {
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 			rowMin = min(rowMin, cur[j])
 		}
-		if rowMin >= max {
-			return max
+		if rowMin >= limit {
+			return limit
 		}
 		prev, cur = cur, prev
 	}
-	return min(prev[len(b)], max)
+	return min(prev[len(b)], limit)
 }
 
 var graph = sync.OnceValue(func() *Catalog {

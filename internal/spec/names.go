@@ -3,54 +3,13 @@ package spec
 import (
 	"strings"
 	"unicode"
+
+	"github.com/appreg/appreg/internal/catalog"
 )
 
-// suggest returns the candidate nearest to value (case-insensitive edit
-// distance), or "" when none is reasonably close. A candidate equal to value
-// but for case always wins.
-func suggest(value string, candidates []string) string {
-	best, bestDist := "", len(value)/3+2
-	lower := strings.ToLower(value)
-	for _, c := range candidates {
-		if strings.EqualFold(c, value) {
-			return c
-		}
-		if d := distance(lower, strings.ToLower(c), bestDist); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-// distance is the Levenshtein distance of a and b, or limit when it is at
-// least limit (the computation stops early).
-func distance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= limit {
-			return limit
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], limit)
-}
+// suggest returns the candidate nearest to value, or "" when none is
+// reasonably close.
+func suggest(value string, candidates []string) string { return catalog.Nearest(value, candidates) }
 
 func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
@@ -513,47 +514,38 @@ func (c *Client) ResolveOwners(ctx context.Context, owners []appreg.Owner) ([]ap
 		if o.ID != "" {
 			continue
 		}
-		switch {
-		case o.Kind == appreg.OwnerServicePrincipal:
+		var (
+			info *abstractions.RequestInformation
+			ctor serialization.ParsableFactory
+			err  error
+		)
+		if o.Kind == appreg.OwnerServicePrincipal {
 			appID := strings.TrimPrefix(o.Ref, "sp:")
-			ri, err := c.sdk.ServicePrincipalsWithAppId(&appID).ToGetRequestInformation(ctx, &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
+			ctor = models.CreateServicePrincipalFromDiscriminatorValue
+			info, err = c.sdk.ServicePrincipalsWithAppId(&appID).ToGetRequestInformation(ctx, &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
 				QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{Select: []string{"id", "appId"}},
 			})
-			if err != nil {
-				return nil, err
-			}
-			steps = append(steps, step{what: "looking up owner " + o.Ref, info: ri, ctor: models.CreateServicePrincipalFromDiscriminatorValue,
-				done: func(v serialization.Parsable, err error) error {
-					if status(err) == 404 {
-						missing = append(missing, o.Ref)
-						return nil
-					}
-					if err != nil {
-						return err
-					}
-					o.ID = deref(v.(models.ServicePrincipalable).GetId())
-					return nil
-				}})
-		default:
-			ri, err := c.sdk.Users().ByUserId(o.Ref).ToGetRequestInformation(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+		} else {
+			ctor = models.CreateUserFromDiscriminatorValue
+			info, err = c.sdk.Users().ByUserId(o.Ref).ToGetRequestInformation(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 				QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "userPrincipalName"}},
 			})
-			if err != nil {
-				return nil, err
-			}
-			steps = append(steps, step{what: "looking up owner " + o.Ref, info: ri, ctor: models.CreateUserFromDiscriminatorValue,
-				done: func(v serialization.Parsable, err error) error {
-					if status(err) == 404 {
-						missing = append(missing, o.Ref)
-						return nil
-					}
-					if err != nil {
-						return err
-					}
-					o.ID = deref(v.(models.Userable).GetId())
-					return nil
-				}})
 		}
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, step{what: "looking up owner " + o.Ref, info: info, ctor: ctor,
+			done: func(v serialization.Parsable, err error) error {
+				if status(err) == 404 {
+					missing = append(missing, o.Ref)
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				o.ID = deref(v.(models.DirectoryObjectable).GetId())
+				return nil
+			}})
 	}
 	if err := c.batch(ctx, steps); err != nil {
 		return nil, err

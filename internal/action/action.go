@@ -26,7 +26,6 @@ package action
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -227,9 +226,6 @@ func (o *Options) secrets() []string {
 	}
 	return out
 }
-
-// errRotate is returned for command rotate, which this version lacks.
-var errRotate = errors.New("command rotate is not available in this version of appreg: secret rotation is not built yet; use plan, apply or validate")
 
 // Run performs the run o describes.
 func Run(ctx context.Context, o *Options, d Deps) error {

@@ -62,7 +62,7 @@ func (r *run) route(ctx context.Context) error {
 	case CommandValidate:
 		return r.validate()
 	case CommandRotate:
-		return errRotate
+		return r.rotate(ctx)
 	case CommandPlan:
 		return r.plan(ctx, pr)
 	case CommandApply:
@@ -110,11 +110,51 @@ func (r *run) route(ctx context.Context) error {
 		}
 		return r.apply(ctx)
 	case "schedule", "workflow_dispatch":
-		return fmt.Errorf("command auto has nothing to choose on %s events: set the command input to plan, apply or validate", o.EventName)
+		return fmt.Errorf("command auto has nothing to choose on %s events: set the command input to plan, apply, rotate or validate", o.EventName)
 	case "":
 		return errors.New("GITHUB_EVENT_NAME is not set: run appreg action inside GitHub Actions, or set the command input")
 	}
 	return fmt.Errorf("command auto does not handle %s events: run it on pull_request and push, or set the command input", o.EventName)
+}
+
+// rotate rotates the client secrets that are due (a scheduled run), and
+// reports in the log and the step summary; values never appear.
+func (r *run) rotate(ctx context.Context) error {
+	loaded, diags := r.load()
+	title := r.title("appreg rotate", r.o.SHA)
+	if diags.HasErrors() {
+		r.summary(invalidMarkdown(title, diags, "Nothing was rotated."))
+		return invalidError(diags)
+	}
+	g, err := r.graph(ctx)
+	if err != nil {
+		return err
+	}
+	var rot *rotate.Rotator
+	if r.d.Rotator != nil {
+		if rot, err = r.d.Rotator(ctx); err != nil {
+			return err
+		}
+	}
+	if rot == nil {
+		return workflow.ErrNoDelivery
+	}
+	res, err := workflow.Rotate(ctx, g, loaded, workflow.RotateOptions{Rotator: rot})
+	if err != nil {
+		return fmt.Errorf("rotating: %w", err)
+	}
+	r.logText("Rotate", func(w io.Writer) error { return render.RotationText(w, res.Decisions, res.Outcomes, render.Options{}) })
+	r.summary(strings.Join(render.RotationMarkdown(res.Decisions, res.Outcomes, render.Options{Repo: r.o.Repository, Commit: r.o.SHA}), "\n"))
+	if res.Failed() {
+		n := 0
+		for _, o := range res.Outcomes {
+			if o.Error != "" {
+				n++
+			}
+		}
+		return fmt.Errorf("rotating failed for %s: see the log above", plural(n, "client secret", "client secrets"))
+	}
+	return nil
 }
 
 // load reads the registration files, annotating every diagnostic.

@@ -168,6 +168,11 @@ type ApplyOptions struct {
 	// Rotator creates and delivers the client secrets the plan creates;
 	// nil means they cannot be delivered (each is reported as failed).
 	Rotator *rotate.Rotator
+	// Gate, when set, is asked about every change of the new plan before
+	// anything is applied; the changes it refuses (and the client secrets
+	// of their registrations) are left out and reported in Result.Refused.
+	// The Action gates on approval (ApprovalGate); the CLI does not.
+	Gate Gate
 }
 
 // Apply re-reads the tenant, re-plans and applies the plan, then creates
@@ -178,10 +183,37 @@ func Apply(ctx context.Context, g Graph, loaded *spec.Result, o ApplyOptions) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	res := apply.Run(ctx, g, p, apply.Options{Logger: o.Logger})
+	run, refused := gate(ctx, p, o.Gate)
+	res := apply.Run(ctx, g, run, apply.Options{Logger: o.Logger})
 	res.Expected = o.Expected
-	res.Secrets = createSecrets(ctx, p, res, loaded, observed, o.Rotator)
+	res.Refused = append(res.Refused, refused...)
+	res.Secrets = createSecrets(ctx, run, res, loaded, observed, o.Rotator)
 	return p, res, nil
+}
+
+// gate returns the plan to run: p without the changes g refuses, and
+// without the client secrets of their registrations. p is not modified.
+func gate(ctx context.Context, p *plan.Plan, g Gate) (*plan.Plan, []plan.Refusal) {
+	if g == nil {
+		return p, nil
+	}
+	var refused []plan.Refusal
+	out := *p
+	out.Changes = nil
+	keys := map[string]bool{}
+	for _, c := range p.Changes {
+		if ok, reason, hint := g(ctx, c); !ok {
+			refused = append(refused, plan.Refusal{Key: c.Key, AppID: c.AppID, Action: c.Action, Reason: reason, Hint: hint})
+			keys[c.Key] = true
+			continue
+		}
+		out.Changes = append(out.Changes, c)
+	}
+	if len(refused) == 0 {
+		return p, nil
+	}
+	out.Secrets = filter(p.Secrets, func(d rotate.Decision) bool { return !keys[d.Registration] })
+	return &out, refused
 }
 
 func filter[T any](xs []T, keep func(T) bool) []T {

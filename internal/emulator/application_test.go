@@ -300,3 +300,22 @@ func TestOwners(t *testing.T) {
 		t.Errorf("Owners = %d", len(owners))
 	}
 }
+
+func TestExpandCapsThePageAt100(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{})
+	c := newClient(t, s)
+	for i := range 150 {
+		if _, err := s.CreateApplication(map[string]any{"displayName": fmt.Sprintf("app %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain := c.must(http.StatusOK, "GET", "/applications?$top=999", nil)
+	if n := len(plain["value"].([]any)); n < 150 {
+		t.Errorf("$top=999 gave %d, want every application", n)
+	}
+	expanded := c.must(http.StatusOK, "GET", "/applications?$top=999&$expand=owners", nil)
+	if n := len(expanded["value"].([]any)); n != 100 || expanded["@odata.nextLink"] == nil {
+		t.Errorf("$top=999&$expand=owners gave %d with nextLink %v, want a page of 100 and a next link", n, expanded["@odata.nextLink"])
+	}
+}

@@ -252,9 +252,15 @@ func (s *Server) parseList(r *request, typeName string, props map[string]bool, e
 			return nil, s.graphError(r, http.StatusBadRequest, "Request_UnsupportedQuery", "$expand is not supported with advanced queries.")
 		}
 		q.expandOwner = true
+		// Graph pages directory objects with $expand at 100 at most,
+		// whatever $top asks (known issue 13635).
+		q.top = min(q.top, maxExpandPage)
 	}
 	return q, nil
 }
+
+// maxExpandPage is the page size limit Graph applies to lists with $expand.
+const maxExpandPage = 100
 
 // parseSelect parses $select against the known properties, returning the
 // canonical names.

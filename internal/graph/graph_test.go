@@ -77,7 +77,7 @@ func TestReadManagedTakesMarkedAppsWithThePrefix(t *testing.T) {
 func TestReadManagedPagesAndBatches(t *testing.T) {
 	t.Parallel()
 	srv, c := start(t)
-	const n = 1100 // more than one page of 999
+	const n = 1100 // more than one page of 999 service principals
 	for i := range n {
 		seedApp(t, srv, fmt.Sprintf("contoso-app-%04d", i), true)
 	}
@@ -90,8 +90,13 @@ func TestReadManagedPagesAndBatches(t *testing.T) {
 		t.Fatalf("read %d registrations, want %d", len(set.Registrations), n)
 	}
 	stats := srv.Stats()
-	if got := stats["GET /v1.0/applications"]; got != 2 {
-		t.Errorf("application list took %d pages, want 2 (999 per page): %v", got, stats)
+	// With owners expanded Graph pages at 100 (known issue 13635): still
+	// fewer requests than 1,100 owner reads in $batch.
+	if got := stats["GET /v1.0/applications"]; got != 11 {
+		t.Errorf("application list took %d pages, want 11 (100 per page with $expand): %v", got, stats)
+	}
+	if got := stats["GET /v1.0/servicePrincipals"]; got != 1 {
+		t.Errorf("service principal list took %d pages, want 1 (999 per page)", got)
 	}
 	// 1,100 federated credential reads and 1,100 service principal lookups
 	// in $batch requests of 20.

@@ -35,7 +35,7 @@ var markerFilter = fmt.Sprintf("tags/any(t:t eq '%s')", appreg.MarkerTag)
 // names (or, for adopted ones, appIds). Permission ids are translated to
 // names through each resource API's catalog.
 //
-// Requests: the application list (999 per page, owners expanded), the list
+// Requests: the application list (owners expanded, so Graph pages it at 100), the list
 // of managed service principals, then $batch for federated credentials and
 // consent; a few more only for apps with over 20 owners, service principals
 // appreg has not tagged yet, and resource APIs not seen before.

@@ -42,3 +42,23 @@ func (s *Server) PatchServicePrincipal(appID string, props map[string]any) error
 	}
 	return nil
 }
+
+// AddOwner makes a user (by user principal name or object id) an owner of
+// an application (by object id, appId or uniqueName), as a portal edit
+// would. A user who is an owner already is refused, as Graph does.
+func (s *Server) AddOwner(key, user string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.t.appByAnyKey(key)
+	if a == nil {
+		return fmt.Errorf("adding owner to %q: %w", key, errNotFound(key))
+	}
+	u := s.t.user(user)
+	if u == nil {
+		return fmt.Errorf("adding owner to %q: %w", key, errNotFound(user))
+	}
+	if err := s.addOwner(&a.owners, u.id()); err != nil {
+		return fmt.Errorf("adding owner %s to %q: %w", user, key, err)
+	}
+	return nil
+}

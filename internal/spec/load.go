@@ -39,6 +39,24 @@ func Load(configPath string) (*Result, diag.Diagnostics) {
 	})
 }
 
+// LoadSettings reads only the settings file at configPath: what a command
+// needs before the registrations folder exists (appreg import). Its result
+// has defaults wherever the file is wrong.
+func LoadSettings(configPath string) (appreg.Settings, diag.Diagnostics) {
+	data, err := os.ReadFile(configPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return defaultSettings(), diag.Diagnostics{{Summary: "settings file " + configPath + " does not exist", File: configPath,
+			Detail: "create it with apiVersion: " + APIVersion + " and your tenantId, or point --config at it"}}
+	case err != nil:
+		return defaultSettings(), diag.Diagnostics{{Summary: fmt.Sprintf("reading %s: %v", configPath, err), File: configPath,
+			Detail: "check that the file is readable"}}
+	}
+	s, diags := parseSettings(configPath, data)
+	diags.Sort()
+	return s, diags
+}
+
 // LoadFS is Load over fsys; configPath is a slash-separated path within
 // fsys, and diagnostics name files by their paths within fsys.
 func LoadFS(fsys fs.FS, configPath string) (*Result, diag.Diagnostics) {

@@ -129,6 +129,10 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra patch KEY JSON           change an application (KEY: uniqueName, appId or object id)
 //	entra create-app VAR JSON      create an unmanaged application; $VAR is set to its appId
 //	entra app KEY                  print an application as Graph returns it
+//	entra add-owner KEY UPN        make a user an owner of an application
+//	entra add-fic KEY JSON         add a federated identity credential to an application
+//	entra add-password KEY JSON    add a client secret to an application (the value is discarded)
+//	entra create-sp APPID [JSON]   create an application's service principal, then patch it with JSON
 //	entra assignments KEY          print the app role ids granted to the app's service principal
 //	entra faults k=v...            throttle=0.2 retry-after=0s lag=2 latency=10ms errors=0.1
 //	entra fail-next METHOD PATH STATUS [CODE]  fail the next matching request
@@ -158,6 +162,26 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 		app, err := srv.CreateApplication(props)
 		failed(err)
 		ts.Setenv(args[1], fmt.Sprint(app["appId"]))
+	case "add-owner":
+		failed(srv.AddOwner(args[1], args[2]))
+	case "add-fic":
+		var props map[string]any
+		ts.Check(json.Unmarshal([]byte(args[2]), &props))
+		_, err := srv.AddFederatedCredential(args[1], props)
+		failed(err)
+	case "add-password":
+		var props map[string]any
+		ts.Check(json.Unmarshal([]byte(args[2]), &props))
+		_, err := srv.AddPassword(args[1], props)
+		failed(err)
+	case "create-sp":
+		_, err := srv.CreateServicePrincipal(args[1])
+		if err == nil && len(args) > 2 {
+			var props map[string]any
+			ts.Check(json.Unmarshal([]byte(args[2]), &props))
+			err = srv.PatchServicePrincipal(args[1], props)
+		}
+		failed(err)
 	case "app":
 		app, ok := srv.Application(args[1])
 		if !ok {

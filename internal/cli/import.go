@@ -94,7 +94,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		path := filepath.Join(out, im.Name+".yaml")
 		if _, err := os.Stat(path); err == nil && !o.force {
 			exists = append(exists, diag.Diagnostic{Severity: diag.Error, File: path,
-				Summary: fmt.Sprintf("%s exists; application %s was not imported", path, im.AppID),
+				Summary: fmt.Sprintf("the file exists; application %s was not imported", im.AppID),
 				Detail:  fmt.Sprintf("pass --force to overwrite it, or choose another name with --name %s=NAME", im.AppID)})
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("checking %s: %w", path, err)

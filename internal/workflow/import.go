@@ -117,7 +117,7 @@ func Import(ctx context.Context, g ImportReader, loaded *spec.Result, o ImportOp
 		label := fmt.Sprintf("application %s (%q)", id, have.DisplayName)
 		if have.Observed.Managed {
 			if file := loaded.Files[have.Name]; have.Name != "" && file != "" {
-				problem(file, label+" is already managed by appreg: "+file+" declares it", "edit that file instead of importing the application")
+				problem(file, label+" is already managed by appreg through this file", "edit the file instead of importing the application")
 			} else {
 				problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q", label, have.UniqueName),
 					fmt.Sprintf("no registration file here declares it; with namePrefix %q it belongs to another repository, or its file was removed", s.NamePrefix))
@@ -129,8 +129,8 @@ func Import(ctx context.Context, g ImportReader, loaded *spec.Result, o ImportOp
 		if by := adoptedBy[id]; by != nil {
 			file := loaded.Files[by.Name]
 			if !o.Reimport {
-				problem(file, fmt.Sprintf("%s is already adopted by %s (not applied yet)", label, file),
-					"edit that file, or pass --force to import the application anew into it")
+				problem(file, label+" is already adopted by this file (not applied yet)",
+					"edit the file, or pass --force to import the application anew into it")
 				continue
 			}
 			if wanted && name != by.Name {

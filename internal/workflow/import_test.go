@@ -203,9 +203,9 @@ func TestImportRefusals(t *testing.T) {
 	}{
 		{"not a guid", ImportOptions{AppIDs: []string{"payments"}}, `error: --app-id "payments" is not an application id`},
 		{"unknown", ImportOptions{AppIDs: []string{"99999999-9999-9999-9999-999999999999"}}, "error: no application with appId 99999999-9999-9999-9999-999999999999 in the tenant"},
-		{"managed here", ImportOptions{AppIDs: []string{managed.Observed.AppID}}, `registrations/reports.yaml: error: application 11111111-0000-0000-0000-000000000001 ("Legacy Reporting (prod)") is already managed by appreg: registrations/reports.yaml declares it`},
+		{"managed here", ImportOptions{AppIDs: []string{managed.Observed.AppID}}, `registrations/reports.yaml: error: application 11111111-0000-0000-0000-000000000001 ("Legacy Reporting (prod)") is already managed by appreg through this file`},
 		{"managed elsewhere", ImportOptions{AppIDs: []string{elsewhere.Observed.AppID}}, `is already managed by appreg as uniqueName "fabrikam-reports"`},
-		{"adopted by a file", ImportOptions{AppIDs: []string{legacyID}}, "is already adopted by registrations/legacy-reporting.yaml (not applied yet)"},
+		{"adopted by a file", ImportOptions{AppIDs: []string{legacyID}}, "registrations/legacy-reporting.yaml: error: application 0f4a2b1c-9d7e-4a6c-9b0e-8d3d5a536c2c (\"Legacy Reporting (prod)\") is already adopted by this file (not applied yet)"},
 		{"uniqueName of another prefix", ImportOptions{AppIDs: []string{foreign.Observed.AppID}}, `already has uniqueName "reports", which Graph lets set only once`},
 		{"uniqueName against --name", ImportOptions{AppIDs: []string{named.Observed.AppID}, Names: map[string]string{named.Observed.AppID: "other"}}, "its registration must be named reporting-v1"},
 		{"reimport under another --name", ImportOptions{AppIDs: []string{legacyID}, Reimport: true, Names: map[string]string{legacyID: "legacy"}}, "keeps the name legacy-reporting"},

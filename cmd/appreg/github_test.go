@@ -29,7 +29,11 @@ func fakeGitHub(ts *testscript.TestScript) *ghtest.Server {
 // github seeds and inspects the fake GitHub, as the action scripts' view of
 // github.com:
 //
-//	github pr REPO NUMBER [head=SHA] [merged=SHA] [fork]   add a pull request (merged=SHA: merged as commit SHA)
+//	github pr REPO NUMBER [head=SHA] [merged=SHA] [author=LOGIN] [fork]   add (or replace, keeping its reviews) a
+//	                               pull request (merged=SHA: merged as commit SHA; author defaults to octocat)
+//	github review REPO NUMBER USER STATE [commit=SHA]   add a review (APPROVED, CHANGES_REQUESTED, COMMENTED,
+//	                               DISMISSED) by USER of the pull request's head commit, or of commit SHA
+//	github team-member ORG/SLUG USER   make USER an active member of the team
 //	github comments REPO NUMBER    print "comments: N", then each comment with its size; fails past 65,536 characters
 //	github statuses REPO SHA       print the commit statuses on SHA, "STATE CONTEXT: DESCRIPTION"
 //	github requests METHOD TEXT    print how many requests with METHOD (or "*") had TEXT in their path
@@ -49,7 +53,7 @@ func github(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "pr":
 		if len(args) < 3 {
-			ts.Fatalf("usage: github pr REPO NUMBER [head=SHA] [merged=SHA] [fork]")
+			ts.Fatalf("usage: github pr REPO NUMBER [head=SHA] [merged=SHA] [author=LOGIN] [fork]")
 		}
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)
@@ -61,6 +65,8 @@ func github(ts *testscript.TestScript, neg bool, args []string) {
 				pr.HeadSHA = v
 			case "merged":
 				pr.Merged, pr.MergeCommitSHA = true, v
+			case "author":
+				pr.Author = v
 			case "fork":
 				pr.Fork = true
 			default:
@@ -68,6 +74,34 @@ func github(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		srv.AddPullRequest(args[1], pr)
+	case "review":
+		if len(args) < 5 {
+			ts.Fatalf("usage: github review REPO NUMBER USER STATE [commit=SHA]")
+		}
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		pr, ok := srv.PullRequest(args[1], n)
+		if !ok {
+			ts.Fatalf("github review: no pull request %s#%d", args[1], n)
+		}
+		rv := ghtest.Review{User: args[3], State: args[4], CommitID: pr.HeadSHA}
+		for _, a := range args[5:] {
+			k, v, _ := strings.Cut(a, "=")
+			if k != "commit" {
+				ts.Fatalf("github review: unknown argument %q", a)
+			}
+			rv.CommitID = v
+		}
+		srv.AddReview(args[1], n, rv)
+	case "team-member":
+		if len(args) != 3 {
+			ts.Fatalf("usage: github team-member ORG/SLUG USER")
+		}
+		org, slug, ok := strings.Cut(args[1], "/")
+		if !ok {
+			ts.Fatalf("github team-member: %q is not ORG/SLUG", args[1])
+		}
+		srv.AddTeamMember(org, slug, args[2])
 	case "comments":
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)

@@ -7,15 +7,25 @@
 // With the command input "auto" it routes by event:
 //
 //   - pull_request opened, synchronize or reopened: plan, one sticky comment
-//     on the pull request (marker <!-- appreg:plan -->), the status
-//     appreg/plan on the head commit, the step summary and the outputs
-//     has-changes and plan-json. Pull requests from forks are not planned:
-//     GitHub gives their workflows neither secrets nor an OIDC token, so the
-//     comment says so and only the files are validated.
+//     on the pull request (marker <!-- appreg:plan -->) with an Approval
+//     section, the statuses appreg/plan and appreg/approval on the head
+//     commit, the step summary and the outputs has-changes and plan-json.
+//     Pull requests from forks are not planned: GitHub gives their
+//     workflows neither secrets nor an OIDC token, so the comment says so
+//     and only the files are validated; without a plan there is no
+//     approval status either.
+//   - pull_request_review submitted, edited or dismissed: plan again (to
+//     know the change categories) and update the comment and the
+//     appreg/approval status; appreg/plan is left alone.
 //   - pull_request closed: nothing (a merge is applied by the push it makes).
 //   - push to the default branch: apply, then a comment with the result
 //     (marker <!-- appreg:apply -->; one per run, never edited) on the pull
 //     request whose merge produced the pushed commit, and the step summary.
+//     Every apply the Action runs is gated: a change that policy.require
+//     says needs approval is applied only if the reviews of the pull
+//     request merged as the commit approve its last commit; otherwise it is
+//     refused and reported, and the rest is applied. (appreg apply, run by
+//     an operator, is not gated.)
 //   - schedule and workflow_dispatch: no default; the command input names
 //     plan, apply or validate.
 //
@@ -33,6 +43,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/appreg/appreg/internal/policy"
 	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/workflow"
 )
@@ -53,8 +64,11 @@ const (
 )
 
 // StatusContext is the commit status the Action keeps on a pull request's
-// head commit.
-const StatusContext = "appreg/plan"
+// head commit for the plan; ApprovalContext the one for its approval.
+const (
+	StatusContext   = "appreg/plan"
+	ApprovalContext = "appreg/approval"
+)
 
 // Commit status states.
 const (
@@ -90,6 +104,22 @@ type PullRequests interface {
 	MergedPullRequest(ctx context.Context, repo, sha string) (number int, found bool, err error)
 }
 
+// PullRequest is what approval needs to know about a pull request.
+type PullRequest struct {
+	Number int
+	// HeadSHA is the head commit; for a merged pull request, its last one.
+	HeadSHA string
+	// Author is the login that opened it.
+	Author string
+}
+
+// Reviews reads a pull request and its reviews (in chronological order),
+// for approval. *gh.Client, adapted in package cli, implements it.
+type Reviews interface {
+	PullRequest(ctx context.Context, repo string, number int) (PullRequest, error)
+	ListReviews(ctx context.Context, repo string, number int) ([]policy.Review, error)
+}
+
 // Deps are what a run talks to.
 type Deps struct {
 	// Graph builds the Microsoft Graph client. It is called only when the
@@ -103,6 +133,11 @@ type Deps struct {
 	Comments     Comments
 	Statuses     Statuses
 	PullRequests PullRequests
+	Reviews      Reviews
+	// Teams reads team membership for approval; nil, or a lookup failing
+	// with workflow.ErrTeamUnreadable, leaves only the users a reviewer
+	// group lists.
+	Teams workflow.Teams
 	// Stdout receives the workflow commands (annotations, masks) and the
 	// human-readable log; Logger structured progress (both end up in the
 	// step's log).
@@ -120,8 +155,9 @@ type Options struct {
 	// Auth is how to reach Microsoft Graph; package cli builds the
 	// credential from it.
 	Auth Auth
-	// GitHubToken authenticates comments and statuses; SecretsToken is for
-	// writing Actions secrets (rotation), which GITHUB_TOKEN cannot do.
+	// GitHubToken authenticates comments, statuses and reviews;
+	// SecretsToken is for writing Actions secrets (rotation) and reading
+	// team membership for approval, which GITHUB_TOKEN cannot do.
 	GitHubToken, SecretsToken string
 
 	// EventName is GITHUB_EVENT_NAME; event the payload at
@@ -210,7 +246,7 @@ func Parse(getenv func(string) string) (*Options, error) {
 			o.Repository = e.Repository.FullName
 		}
 	}
-	if o.Command == CommandAuto && o.event == nil && (o.EventName == "pull_request" || o.EventName == "push") {
+	if o.Command == CommandAuto && o.event == nil && (o.EventName == "pull_request" || o.EventName == "pull_request_review" || o.EventName == "push") {
 		return nil, fmt.Errorf("GITHUB_EVENT_PATH is not set: command auto needs the %s event payload", o.EventName)
 	}
 	return o, nil

@@ -240,7 +240,7 @@ func TestPlanGraphFailureIsReported(t *testing.T) {
 	for _, s := range gh.statuses {
 		got = append(got, s.State+" "+s.Context)
 	}
-	if diff := cmp.Diff([]string{"pending appreg/plan", "error appreg/plan"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"pending appreg/plan", "error appreg/plan", "error appreg/approval"}, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 }
@@ -262,8 +262,13 @@ func TestInvalidFilesOnPullRequest(t *testing.T) {
 	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "1 error.** Nothing was planned") {
 		t.Errorf("sticky = %q", gh.sticky)
 	}
-	if n := len(gh.statuses); n == 0 || gh.statuses[n-1].State != StateFailure || gh.statuses[n-1].Description != "1 error in the registration files" {
-		t.Errorf("statuses = %+v, want failure with the count", gh.statuses)
+	want := []Status{
+		{State: StatePending, Context: StatusContext, Description: "Planning…"},
+		{State: StateFailure, Context: StatusContext, Description: "1 error in the registration files"},
+		{State: StateError, Context: ApprovalContext, Description: "not evaluated: the registration files have errors"},
+	}
+	if diff := cmp.Diff(want, gh.statuses); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 }
 

@@ -8,27 +8,42 @@ import (
 )
 
 // event is the part of a webhook payload (the file GITHUB_EVENT_PATH names)
-// that the Action routes on. Only pull_request and push payloads are read.
+// that the Action routes on. Only pull_request, pull_request_review and push
+// payloads are read.
 //
 // See https://docs.github.com/webhooks/webhook-events-and-payloads.
 type event struct {
-	// Action is the pull_request activity: opened, synchronize, reopened,
-	// closed, …
+	// Action is the pull_request activity (opened, synchronize, reopened,
+	// closed, …) or the pull_request_review one (submitted, edited,
+	// dismissed).
 	Action      string     `json:"action"`
 	PullRequest *eventPull `json:"pull_request"`
-	Ref         string     `json:"ref"`   // push: "refs/heads/main"
-	After       string     `json:"after"` // push: the pushed commit
-	Deleted     bool       `json:"deleted"`
-	Repository  eventRepo  `json:"repository"`
+	// Review is the review a pull_request_review event is about. Approval
+	// reads every review from the API; this one is only logged.
+	Review     *eventReview `json:"review"`
+	Ref        string       `json:"ref"`   // push: "refs/heads/main"
+	After      string       `json:"after"` // push: the pushed commit
+	Deleted    bool         `json:"deleted"`
+	Repository eventRepo    `json:"repository"`
 }
 
 type eventPull struct {
-	Number         int      `json:"number"`
-	Merged         bool     `json:"merged"`
-	MergeCommitSHA string   `json:"merge_commit_sha"`
-	HTMLURL        string   `json:"html_url"`
-	Head           eventRef `json:"head"`
-	Base           eventRef `json:"base"`
+	Number         int       `json:"number"`
+	User           eventUser `json:"user"` // the author
+	Merged         bool      `json:"merged"`
+	MergeCommitSHA string    `json:"merge_commit_sha"`
+	HTMLURL        string    `json:"html_url"`
+	Head           eventRef  `json:"head"`
+	Base           eventRef  `json:"base"`
+}
+
+type eventUser struct {
+	Login string `json:"login"`
+}
+
+type eventReview struct {
+	User  eventUser `json:"user"`
+	State string    `json:"state"` // lower case: approved, changes_requested, commented, dismissed
 }
 
 type eventRef struct {

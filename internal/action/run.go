@@ -48,15 +48,20 @@ type pullRequest struct {
 	Number  int
 	HeadSHA string
 	Fork    bool
+	// Author is the login that opened it (empty when unknown).
+	Author string
+	// Review is set on pull_request_review events: the run re-evaluates
+	// approval and leaves the appreg/plan status alone.
+	Review bool
 }
 
 // route picks the use-case from the command input and the event.
 func (r *run) route(ctx context.Context) error {
 	o := r.o
 	var pr *pullRequest
-	if o.EventName == "pull_request" && o.event != nil && o.event.PullRequest != nil {
+	if (o.EventName == "pull_request" || o.EventName == "pull_request_review") && o.event != nil && o.event.PullRequest != nil {
 		p := o.event.PullRequest
-		pr = &pullRequest{Number: p.Number, HeadSHA: p.Head.SHA, Fork: p.fromFork()}
+		pr = &pullRequest{Number: p.Number, HeadSHA: p.Head.SHA, Fork: p.fromFork(), Author: p.User.Login, Review: o.EventName == "pull_request_review"}
 	}
 	switch o.Command {
 	case CommandValidate:
@@ -66,7 +71,7 @@ func (r *run) route(ctx context.Context) error {
 	case CommandPlan:
 		return r.plan(ctx, pr)
 	case CommandApply:
-		if o.EventName == "pull_request" || o.EventName == "pull_request_target" {
+		if o.EventName == "pull_request" || o.EventName == "pull_request_target" || o.EventName == "pull_request_review" {
 			return fmt.Errorf("command apply refuses to run on %s events: it would apply files nobody merged; apply on push to the default branch", o.EventName)
 		}
 		return r.apply(ctx)
@@ -91,6 +96,23 @@ func (r *run) route(ctx context.Context) error {
 		}
 		r.info("Nothing to do for pull_request %q (appreg plans on opened, synchronize and reopened).", o.event.Action)
 		return nil
+	case "pull_request_review":
+		if pr == nil {
+			return errors.New("the pull_request_review event payload has no pull_request")
+		}
+		switch o.event.Action {
+		case "submitted", "edited", "dismissed":
+			if rv := o.event.Review; rv != nil {
+				r.log.Info("review", "pr", pr.Number, "reviewer", rv.User.Login, "state", rv.State, "action", o.event.Action)
+			}
+			if pr.Fork {
+				r.info("Pull request #%d comes from a fork: it is not planned (GitHub gives fork pull requests no repository credentials), so appreg cannot tell which changes need approval and sets no %s status. The apply after merging refuses the changes that need approval unless the reviewers approved the pull request's last commit.", pr.Number, ApprovalContext)
+				return nil
+			}
+			return r.plan(ctx, pr)
+		}
+		r.info("Nothing to do for pull_request_review %q (appreg re-evaluates approval on submitted, edited and dismissed).", o.event.Action)
+		return nil
 	case "push":
 		e := o.event
 		if e.Deleted {
@@ -114,7 +136,7 @@ func (r *run) route(ctx context.Context) error {
 	case "":
 		return errors.New("GITHUB_EVENT_NAME is not set: run appreg action inside GitHub Actions, or set the command input")
 	}
-	return fmt.Errorf("command auto does not handle %s events: run it on pull_request and push, or set the command input", o.EventName)
+	return fmt.Errorf("command auto does not handle %s events: run it on pull_request, pull_request_review and push, or set the command input", o.EventName)
 }
 
 // rotate rotates the client secrets that are due (a scheduled run), and
@@ -200,6 +222,7 @@ func (r *run) plan(ctx context.Context, pr *pullRequest) error {
 		errs := []error{invalidError(diags)}
 		errs = append(errs, r.comment(ctx, pr, PlanMarker, []string{md}))
 		r.status(ctx, pr, StateFailure, plural(errorCount(diags), "error", "errors")+" in the registration files")
+		r.approvalStatus(ctx, pr, StateError, "not evaluated: the registration files have errors")
 		r.summary(md)
 		r.output("has-changes", "false")
 		return errors.Join(errs...)
@@ -211,6 +234,7 @@ func (r *run) plan(ctx context.Context, pr *pullRequest) error {
 		md := failureMarkdown(title, "The plan failed", r.redact(err.Error()), r.o.RunURL, true)
 		cerr := r.comment(ctx, pr, PlanMarker, []string{md})
 		r.status(ctx, pr, StateError, "The plan failed: "+firstLine(r.redact(err.Error())))
+		r.approvalStatus(ctx, pr, StateError, "not evaluated: the plan failed")
 		r.summary(md)
 		return errors.Join(err, cerr)
 	}
@@ -220,7 +244,8 @@ func (r *run) plan(ctx context.Context, pr *pullRequest) error {
 	ro := render.Options{Repo: r.o.Repository, Commit: sha}
 	var errs []error
 	if pr != nil {
-		errs = append(errs, r.comment(ctx, pr, PlanMarker, render.PlanMarkdown(p, ro)))
+		section := r.approve(ctx, pr, p, loaded.Settings.Policy)
+		errs = append(errs, r.comment(ctx, pr, PlanMarker, withSection(render.PlanMarkdown(p, ro), section)))
 		if n := errorCount(p.Diagnostics); n > 0 {
 			r.status(ctx, pr, StateFailure, "The plan has "+plural(n, "error", "errors")+": see the pull request comment")
 		} else {
@@ -282,7 +307,13 @@ func (r *run) forkPlan(ctx context.Context, pr *pullRequest, title string) error
 func (r *run) apply(ctx context.Context) error {
 	sha := r.o.SHA
 	title := r.title("appreg apply", sha)
-	pr := r.mergedPullRequest(ctx, sha)
+	merged, why := r.mergedPullRequest(ctx, sha)
+	// The result is commented on the merged pull request of a push; other
+	// events (workflow_dispatch, schedule) use it only for approval.
+	var pr *pullRequest
+	if r.o.EventName == "push" {
+		pr = merged
+	}
 
 	loaded, diags := r.load()
 	if diags.HasErrors() {
@@ -298,8 +329,10 @@ func (r *run) apply(ctx context.Context) error {
 	if err == nil && r.d.Rotator != nil {
 		rot, err = r.d.Rotator(ctx)
 	}
+	members := workflow.NewMembers(r.d.Teams)
 	if err == nil {
-		p, res, err = workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Logger: r.log, Rotator: rot})
+		gate := r.approvalGate(merged, why, loaded.Settings.Policy, members)
+		p, res, err = workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Logger: r.log, Rotator: rot, Gate: gate})
 	}
 	if err != nil {
 		err = fmt.Errorf("applying: %w", err)
@@ -309,6 +342,8 @@ func (r *run) apply(ctx context.Context) error {
 		return errors.Join(err, cerr)
 	}
 	r.annotate(p.Diagnostics)
+	r.membershipWarnings(members)
+	r.refusalWarning(res)
 	r.logText("Apply", func(w io.Writer) error { return render.ResultText(w, res, render.Options{}) })
 
 	ro := render.Options{Repo: r.o.Repository, Commit: sha}
@@ -355,23 +390,28 @@ func (r *run) apply(ctx context.Context) error {
 }
 
 // mergedPullRequest finds the pull request whose merge made sha, for the
-// result comment. A direct push has none; a lookup failure only costs the
-// comment.
-func (r *run) mergedPullRequest(ctx context.Context, sha string) *pullRequest {
-	if r.o.EventName != "push" || r.d.PullRequests == nil || sha == "" {
-		return nil
+// result comment and the approval gate. A direct push has none; why then
+// says so, for the gate's refusals. A lookup failure costs the comment, and
+// the changes that need approval.
+func (r *run) mergedPullRequest(ctx context.Context, sha string) (pr *pullRequest, why string) {
+	if r.d.PullRequests == nil || sha == "" {
+		return nil, "no reviewed pull request (the run names no commit)"
 	}
 	n, found, err := r.d.PullRequests.MergedPullRequest(ctx, r.o.Repository, sha)
 	switch {
 	case err != nil:
-		r.warn("Could not find the pull request merged as %s, so the result is only in the step summary: %v", shortSHA(sha), err)
-		return nil
+		r.warn("Could not find the pull request merged as %s, so the result is only in the step summary and changes that need approval are refused: %v", shortSHA(sha), err)
+		return nil, fmt.Sprintf("no reviewed pull request (looking up the pull request merged as %s failed)", shortSHA(sha))
 	case !found:
-		r.info("No pull request was merged as %s (a direct push?): the result is only in the step summary.", shortSHA(sha))
-		return nil
+		if r.o.EventName == "push" {
+			r.info("No pull request was merged as %s (a direct push?): the result is only in the step summary.", shortSHA(sha))
+			return nil, "no reviewed pull request (a direct push)"
+		}
+		r.info("No pull request was merged as %s: changes that need approval are refused.", shortSHA(sha))
+		return nil, fmt.Sprintf("no reviewed pull request (no pull request was merged as %s)", shortSHA(sha))
 	}
 	r.log = r.log.With("pr", n)
-	return &pullRequest{Number: n}
+	return &pullRequest{Number: n}, ""
 }
 
 // comment keeps the sticky comment marker on pr up to date with parts.
@@ -416,15 +456,28 @@ func (r *run) newComment(ctx context.Context, pr *pullRequest, marker string, pa
 	return nil
 }
 
-// status sets the appreg/plan status on pr's head commit. A failure is
-// logged, not fatal: the comment carries the same news.
+// status sets the appreg/plan status on pr's head commit, except on review
+// events, which do not change the plan's standing. A failure is logged, not
+// fatal: the comment carries the same news.
 func (r *run) status(ctx context.Context, pr *pullRequest, state, description string) {
+	if pr != nil && pr.Review {
+		return
+	}
+	r.setStatus(ctx, pr, StatusContext, state, description)
+}
+
+// approvalStatus sets the appreg/approval status on pr's head commit.
+func (r *run) approvalStatus(ctx context.Context, pr *pullRequest, state, description string) {
+	r.setStatus(ctx, pr, ApprovalContext, state, description)
+}
+
+func (r *run) setStatus(ctx context.Context, pr *pullRequest, context, state, description string) {
 	if pr == nil || pr.HeadSHA == "" || r.d.Statuses == nil {
 		return
 	}
-	s := Status{State: state, Context: StatusContext, Description: description, TargetURL: r.o.RunURL}
+	s := Status{State: state, Context: context, Description: description, TargetURL: r.o.RunURL}
 	if err := r.d.Statuses.SetStatus(ctx, r.o.Repository, pr.HeadSHA, s); err != nil {
-		r.warn("Could not set the %s status (does the workflow grant statuses: write?): %v", StatusContext, err)
+		r.warn("Could not set the %s status (does the workflow grant statuses: write?): %v", context, err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -14,6 +15,7 @@ import (
 	"github.com/appreg/appreg/internal/action"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/graph"
+	"github.com/appreg/appreg/internal/policy"
 	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/workflow"
 )
@@ -40,6 +42,18 @@ func runAction(ctx context.Context, e *env, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	github := actionGitHub{client}
+	// Team membership for approvals: a workflow's GITHUB_TOKEN cannot read
+	// organisation teams, so the secrets token (a GitHub App installation
+	// token, or a personal access token, with organization members: read)
+	// reads it when given.
+	teams := actionTeams{client}
+	if o.SecretsToken != "" {
+		tc, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: o.SecretsToken})
+		if err != nil {
+			return err
+		}
+		teams = actionTeams{tc}
+	}
 	var graphClient *graph.Client
 	return action.Run(ctx, o, action.Deps{
 		Graph: func(ctx context.Context) (workflow.Graph, error) {
@@ -59,6 +73,8 @@ func runAction(ctx context.Context, e *env, args []string) error {
 		Comments:     client,
 		Statuses:     github,
 		PullRequests: github,
+		Reviews:      github,
+		Teams:        teams,
 		Stdout:       e.stdout,
 		Logger:       logger,
 	})
@@ -111,4 +127,38 @@ func (g actionGitHub) MergedPullRequest(ctx context.Context, repo, sha string) (
 		}
 	}
 	return 0, false, nil
+}
+
+// PullRequest returns what approval needs of pull request number.
+func (g actionGitHub) PullRequest(ctx context.Context, repo string, number int) (action.PullRequest, error) {
+	p, err := g.c.PullRequest(ctx, repo, number)
+	if err != nil {
+		return action.PullRequest{}, err
+	}
+	return action.PullRequest{Number: p.Number, HeadSHA: p.HeadSHA, Author: p.Author}, nil
+}
+
+// ListReviews returns the reviews of pull request number, oldest first.
+func (g actionGitHub) ListReviews(ctx context.Context, repo string, number int) ([]policy.Review, error) {
+	rs, err := g.c.ListReviews(ctx, repo, number)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]policy.Review, len(rs))
+	for i, r := range rs {
+		out[i] = policy.Review{User: r.User, State: r.State, CommitID: r.CommitID, SubmittedAt: r.SubmittedAt}
+	}
+	return out, nil
+}
+
+// actionTeams adapts *gh.Client to workflow.Teams: GitHub's 403 (the token
+// may not read the organisation's teams) becomes workflow.ErrTeamUnreadable.
+type actionTeams struct{ c *gh.Client }
+
+func (t actionTeams) TeamMember(ctx context.Context, org, slug, user string) (bool, error) {
+	ok, err := t.c.TeamMember(ctx, org, slug, user)
+	if gh.StatusCode(err) == http.StatusForbidden {
+		return false, fmt.Errorf("%w: %w", workflow.ErrTeamUnreadable, err)
+	}
+	return ok, err
 }

@@ -313,6 +313,17 @@ func (s *Server) AddPullRequest(repo string, pr PullRequest) {
 	rp.pulls[pr.Number] = &pull{PullRequest: pr, id: s.id(), createdAt: time.Now().UTC(), reviews: reviews}
 }
 
+// PullRequest returns pull request number of repo as it was added.
+func (s *Server) PullRequest(repo string, number int) (PullRequest, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp, ok := s.repos[strings.ToLower(repo)]
+	if !ok || rp.pulls[number] == nil {
+		return PullRequest{}, false
+	}
+	return rp.pulls[number].PullRequest, true
+}
+
 // AddReview adds a review to pull request number of repo, which must have
 // been added with AddPullRequest.
 func (s *Server) AddReview(repo string, number int, rv Review) {

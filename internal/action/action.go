@@ -120,6 +120,17 @@ type Reviews interface {
 	ListReviews(ctx context.Context, repo string, number int) ([]policy.Review, error)
 }
 
+// TeamsToken is the token that reads team membership: MembersToken, else
+// SecretsToken, else GitHubToken.
+func (o *Options) TeamsToken() string {
+	for _, t := range []string{o.MembersToken, o.SecretsToken} {
+		if t != "" {
+			return t
+		}
+	}
+	return o.GitHubToken
+}
+
 // Deps are what a run talks to.
 type Deps struct {
 	// Graph builds the Microsoft Graph client. It is called only when the
@@ -156,9 +167,11 @@ type Options struct {
 	// credential from it.
 	Auth Auth
 	// GitHubToken authenticates comments, statuses and reviews;
-	// SecretsToken is for writing Actions secrets (rotation) and reading
-	// team membership for approval, which GITHUB_TOKEN cannot do.
-	GitHubToken, SecretsToken string
+	// SecretsToken is for writing Actions secrets (rotation), which
+	// GITHUB_TOKEN cannot do; MembersToken reads organisation team
+	// membership for approval, which GITHUB_TOKEN cannot do either (empty:
+	// SecretsToken, then GitHubToken).
+	GitHubToken, SecretsToken, MembersToken string
 
 	// EventName is GITHUB_EVENT_NAME; event the payload at
 	// GITHUB_EVENT_PATH (nil when there is none).
@@ -219,6 +232,7 @@ func Parse(getenv func(string) string) (*Options, error) {
 		},
 		GitHubToken:  in("github-token", getenv("GITHUB_TOKEN")),
 		SecretsToken: in("secrets-token", ""),
+		MembersToken: in("members-token", ""),
 		EventName:    getenv("GITHUB_EVENT_NAME"),
 		Repository:   getenv("GITHUB_REPOSITORY"),
 		SHA:          getenv("GITHUB_SHA"),
@@ -255,7 +269,7 @@ func Parse(getenv func(string) string) (*Options, error) {
 // secrets are the input values that must never be shown.
 func (o *Options) secrets() []string {
 	var out []string
-	for _, s := range []string{o.Auth.ClientSecret, o.GitHubToken, o.SecretsToken} {
+	for _, s := range []string{o.Auth.ClientSecret, o.GitHubToken, o.SecretsToken, o.MembersToken} {
 		if s != "" {
 			out = append(out, s)
 		}

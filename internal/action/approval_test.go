@@ -407,3 +407,27 @@ func TestApplyGateAsksOncePerUserAndTeam(t *testing.T) {
 		t.Errorf("team lookups (-want +got):\n%s", diff)
 	}
 }
+
+func TestTeamsToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  env
+		want string
+	}{
+		{env{"INPUT_GITHUB-TOKEN": "gh"}, "gh"},
+		{env{"INPUT_GITHUB-TOKEN": "gh", "INPUT_SECRETS-TOKEN": "sec"}, "sec"},
+		{env{"INPUT_GITHUB-TOKEN": "gh", "INPUT_SECRETS-TOKEN": "sec", "INPUT_MEMBERS-TOKEN": "mem"}, "mem"},
+	}
+	for _, tt := range tests {
+		o, err := Parse(tt.env.get)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.TeamsToken(); got != tt.want {
+			t.Errorf("TeamsToken with %v = %q, want %q", tt.env, got, tt.want)
+		}
+		if !slices.Contains(o.secrets(), tt.want) {
+			t.Errorf("the teams token %q is not redacted", tt.want)
+		}
+	}
+}

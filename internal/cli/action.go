@@ -43,12 +43,12 @@ func runAction(ctx context.Context, e *env, args []string) error {
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	github := actionGitHub{client}
 	// Team membership for approvals: a workflow's GITHUB_TOKEN cannot read
-	// organisation teams, so the secrets token (a GitHub App installation
-	// token, or a personal access token, with organization members: read)
-	// reads it when given.
+	// organisation teams, so the members-token (or the secrets-token) input
+	// reads it when given: a GitHub App installation token, or a personal
+	// access token, with organization members: read.
 	teams := actionTeams{client}
-	if o.SecretsToken != "" {
-		tc, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: o.SecretsToken})
+	if tok := o.TeamsToken(); tok != o.GitHubToken {
+		tc, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: tok})
 		if err != nil {
 			return err
 		}

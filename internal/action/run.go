@@ -243,8 +243,9 @@ func (r *run) plan(ctx context.Context, pr *pullRequest) error {
 
 	ro := render.Options{Repo: r.o.Repository, Commit: sha}
 	var errs []error
+	var section string
 	if pr != nil {
-		section := r.approve(ctx, pr, p, loaded.Settings.Policy)
+		section = r.approve(ctx, pr, p, loaded.Settings.Policy)
 		errs = append(errs, r.comment(ctx, pr, PlanMarker, withSection(render.PlanMarkdown(p, ro), section)))
 		if n := errorCount(p.Diagnostics); n > 0 {
 			r.status(ctx, pr, StateFailure, "The plan has "+plural(n, "error", "errors")+": see the pull request comment")
@@ -252,7 +253,11 @@ func (r *run) plan(ctx context.Context, pr *pullRequest) error {
 			r.status(ctx, pr, StateSuccess, planLine(p))
 		}
 	}
-	r.summary(render.StepSummary(p, ro))
+	summary := render.StepSummary(p, ro)
+	if section != "" {
+		summary += "\n" + section
+	}
+	r.summary(summary)
 	r.output("has-changes", strconv.FormatBool(p.HasChanges()))
 	if path, err := r.writeJSON(r.o.PlanJSON, func(w io.Writer) error { return render.PlanJSON(w, p) }); err != nil {
 		errs = append(errs, err)

@@ -42,7 +42,7 @@ func commands() []command {
 	return []command{
 		{"validate", "check registration files and appreg.yaml without contacting Entra", runValidate},
 		{"plan", "show what apply would change in the tenant", runPlan},
-		{"apply", "change the tenant to match the registration files (needs --confirm)", runApply},
+		{"apply", "change the tenant to match the registration files (needs --confirm; not gated on approvals)", runApply},
 		{"import", "write registration files that adopt existing applications as they are", runImport},
 		{"action", "run as the GitHub Action (inputs and event from the Actions runner; see action.yml)", runAction},
 		{"rotate", "rotate client secrets that are due and deliver them to GitHub (needs --confirm)", runRotate},

@@ -156,6 +156,8 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// No Gate: an operator's apply is not gated on pull request approvals
+	// (the Action's is); the operator's credentials are the approval.
 	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: o.logger(e), Rotator: r})
 	if err != nil {
 		return err

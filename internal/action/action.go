@@ -102,6 +102,9 @@ type Statuses interface {
 // base branch; found is false when the commit was pushed directly.
 type PullRequests interface {
 	MergedPullRequest(ctx context.Context, repo, sha string) (number int, found bool, err error)
+	// CommentBodies returns the bodies of the comments on pull request
+	// number, oldest first (apply reads the reviewed plan's fingerprint).
+	CommentBodies(ctx context.Context, repo string, number int) ([]string, error)
 }
 
 // PullRequest is what approval needs to know about a pull request.

@@ -52,6 +52,17 @@ func (f *fakeGitHub) MergedPullRequest(_ context.Context, _, sha string) (int, b
 	return n, ok, nil
 }
 
+func (f *fakeGitHub) CommentBodies(_ context.Context, repo string, n int) ([]string, error) {
+	var out []string
+	prefix := repo + "#" + strconv.Itoa(n) + " "
+	for _, c := range f.sticky {
+		if body, ok := strings.CutPrefix(c, prefix); ok {
+			out = append(out, body)
+		}
+	}
+	return out, nil
+}
+
 // testRepo writes a minimal valid configuration into a temporary directory
 // and makes it the working directory.
 func testRepo(t *testing.T) {

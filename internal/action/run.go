@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -246,7 +247,9 @@ func (r *run) plan(ctx context.Context, pr *pullRequest) error {
 	var section string
 	if pr != nil {
 		section = r.approve(ctx, pr, p, loaded.Settings.Policy)
-		errs = append(errs, r.comment(ctx, pr, PlanMarker, withSection(render.PlanMarkdown(p, ro), section)))
+		parts := withSection(render.PlanMarkdown(p, ro), section)
+		parts[0] += fingerprintLine(p.Fingerprint)
+		errs = append(errs, r.comment(ctx, pr, PlanMarker, parts))
 		if n := errorCount(p.Diagnostics); n > 0 {
 			r.status(ctx, pr, StateFailure, "The plan has "+plural(n, "error", "errors")+": see the pull request comment")
 		} else {
@@ -337,7 +340,8 @@ func (r *run) apply(ctx context.Context) error {
 	members := workflow.NewMembers(r.d.Teams)
 	if err == nil {
 		gate := r.approvalGate(merged, why, loaded.Settings.Policy, members)
-		p, res, err = workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Logger: r.log, Rotator: rot, Gate: gate})
+		expected := r.reviewedFingerprint(ctx, merged)
+		p, res, err = workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Logger: r.log, Rotator: rot, Gate: gate, Expected: expected})
 	}
 	if err != nil {
 		err = fmt.Errorf("applying: %w", err)
@@ -664,4 +668,37 @@ func shortSHA(sha string) string {
 		return sha[:7]
 	}
 	return sha
+}
+
+// fingerprintRE finds the fingerprint a plan comment carries.
+var fingerprintRE = regexp.MustCompile(`<!-- appreg:fingerprint ([0-9a-f]{64}) -->`)
+
+// fingerprintLine is the hidden line a plan comment carries so that the
+// apply after the merge can tell whether it applies the plan reviewers saw.
+func fingerprintLine(fp string) string {
+	if fp == "" {
+		return ""
+	}
+	return "\n<!-- appreg:fingerprint " + fp + " -->\n"
+}
+
+// reviewedFingerprint returns the fingerprint of the plan last commented on
+// the merged pull request, or "" when there is none (a direct push, a plan
+// that failed) or it cannot be read: the result then makes no comparison.
+func (r *run) reviewedFingerprint(ctx context.Context, pr *pullRequest) string {
+	if pr == nil || r.d.PullRequests == nil {
+		return ""
+	}
+	bodies, err := r.d.PullRequests.CommentBodies(ctx, r.o.Repository, pr.Number)
+	if err != nil {
+		r.warn("Could not read the plan comment of pull request #%d to compare fingerprints: %v", pr.Number, err)
+		return ""
+	}
+	fp := ""
+	for _, b := range bodies {
+		if m := fingerprintRE.FindStringSubmatch(b); m != nil {
+			fp = m[1]
+		}
+	}
+	return fp
 }

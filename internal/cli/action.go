@@ -129,6 +129,19 @@ func (g actionGitHub) MergedPullRequest(ctx context.Context, repo, sha string) (
 	return 0, false, nil
 }
 
+// CommentBodies returns the bodies of the comments on pull request number.
+func (g actionGitHub) CommentBodies(ctx context.Context, repo string, number int) ([]string, error) {
+	cs, err := g.c.ListComments(ctx, repo, number)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Body
+	}
+	return out, nil
+}
+
 // PullRequest returns what approval needs of pull request number.
 func (g actionGitHub) PullRequest(ctx context.Context, repo string, number int) (action.PullRequest, error) {
 	p, err := g.c.PullRequest(ctx, repo, number)

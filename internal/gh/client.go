@@ -54,6 +54,9 @@ type Client struct {
 	gh           *github.Client
 	maxRetryWait time.Duration
 	maxRetries   int
+	// token returns the token requests carry; nil for an unauthenticated
+	// client.
+	token func(ctx context.Context) (string, error)
 }
 
 // New returns a Client that authenticates with o.Token.
@@ -66,7 +69,25 @@ func New(o Options) (*Client, error) {
 	if o.Token != "" {
 		g = g.WithAuthToken(o.Token)
 	}
-	return newClient(g, o)
+	c, err := newClient(g, o)
+	if err != nil {
+		return nil, err
+	}
+	if o.Token != "" {
+		c.token = func(context.Context) (string, error) { return o.Token, nil }
+	}
+	return c, nil
+}
+
+// Token returns the token the client authenticates with: for an
+// installation client, a current installation token (fetched or refreshed
+// as needed), which other clients (such as the Action's) can use for the
+// same installation until it expires, within the hour.
+func (c *Client) Token(ctx context.Context) (string, error) {
+	if c.token == nil {
+		return "", errors.New("the github client has no token")
+	}
+	return c.token(ctx)
 }
 
 // NewInstallation returns a Client that authenticates as installation
@@ -94,7 +115,18 @@ func NewInstallation(o Options, appID, installationID int64, privateKeyPEM []byt
 	if o.HTTPClient != nil {
 		hc.Timeout = o.HTTPClient.Timeout
 	}
-	return newClient(github.NewClient(hc), o)
+	c, err := newClient(github.NewClient(hc), o)
+	if err != nil {
+		return nil, err
+	}
+	c.token = func(ctx context.Context) (string, error) {
+		tok, err := itr.Token(ctx)
+		if err != nil {
+			return "", fmt.Errorf("getting an installation token for github app %d installation %d: %w", appID, installationID, err)
+		}
+		return tok, nil
+	}
+	return c, nil
 }
 
 func newClient(g *github.Client, o Options) (*Client, error) {

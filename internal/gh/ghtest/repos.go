@@ -16,6 +16,7 @@ type repo struct {
 	name     string
 	statuses map[string][]*status // by sha
 	pulls    map[int]*pull
+	trees    map[string]map[string][]byte // by sha: path -> content
 }
 
 func (r *repo) fullName() string { return r.owner + "/" + r.name }

@@ -6,7 +6,7 @@
 // codes (201 on create, 204 on update or delete, 401 for a bad token, 404,
 // 422 with "Validation Failed" details). Its state is in memory and safe for
 // concurrent use; tests seed it (AddRepo, AddPullRequest, AddReview,
-// AddTeamMember, AddToken, AddApp) and inspect it (Comments, Statuses,
+// AddTeamMember, AddToken, AddApp, SetTree) and inspect it (Comments, Statuses,
 // Secret, Requests).
 //
 // Actions secrets are sealed with the Server's own curve25519 key pairs and
@@ -113,6 +113,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repositories/{id}", s.getRepoByID)
+	h("GET /repos/{owner}/{repo}/tarball/{ref}", s.getTarball)
+	h("GET /_codeload/{owner}/{repo}/legacy.tar.gz/{ref}", s.getCodeload)
 
 	h("GET /repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
 	h("POST /repos/{owner}/{repo}/issues/{number}/comments", s.createComment)

@@ -31,10 +31,12 @@ type step struct {
 	done func(v serialization.Parsable, err error) error
 }
 
-// batch sends steps in $batch requests of up to 20, a few at a time, and
-// retries items Graph throttled (429) or could not serve (503, 504) after
-// their Retry-After, since the SDK does not retry inside a batch. The done
-// callbacks run one at a time, so they may share state without locking.
+// batch sends steps in $batch requests of up to 20 and retries items Graph
+// throttled (429) or could not serve (503, 504) after their Retry-After,
+// since the SDK does not retry inside a batch. At most batchConcurrency
+// $batch requests of a Client are in flight, however many batch calls run
+// at once; the done callbacks of a Client run one at a time, so they may
+// share state without locking.
 func (c *Client) batch(ctx context.Context, steps []step) error {
 	var chunks [][]step
 	for len(steps) > 0 {
@@ -42,16 +44,20 @@ func (c *Client) batch(ctx context.Context, steps []step) error {
 		chunks = append(chunks, steps[:n])
 		steps = steps[n:]
 	}
-	sem := make(chan struct{}, batchConcurrency)
 	var wg sync.WaitGroup
-	var mu, done sync.Mutex
+	var mu sync.Mutex
 	var first error
 	for _, chunk := range chunks {
-		sem <- struct{}{}
+		select {
+		case c.inflight <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return ctx.Err()
+		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := c.sendChunk(ctx, chunk, &done); err != nil {
+			defer func() { <-c.inflight; wg.Done() }()
+			if err := c.sendChunk(ctx, chunk); err != nil {
 				mu.Lock()
 				if first == nil {
 					first = err
@@ -64,7 +70,8 @@ func (c *Client) batch(ctx context.Context, steps []step) error {
 	return first
 }
 
-func (c *Client) sendChunk(ctx context.Context, chunk []step, done *sync.Mutex) error {
+func (c *Client) sendChunk(ctx context.Context, chunk []step) error {
+	done := &c.doneMu
 	for attempt := 0; ; attempt++ {
 		req := msgraphgocore.NewBatchRequest(c.adapter)
 		byID := map[string]step{}

@@ -69,6 +69,9 @@ type Client struct {
 
 	mu        sync.Mutex
 	resources map[string]*resource // by lower-case appId
+
+	inflight chan struct{} // bounds the $batch requests in flight
+	doneMu   sync.Mutex    // serialises $batch item callbacks
 }
 
 // resource is a resource API's service principal and permission catalog.
@@ -152,6 +155,7 @@ func New(o Options) (*Client, error) {
 		sdk: sdk, adapter: adapter,
 		cred: o.Credential, scope: scope, opts: o, log: o.Logger,
 		resources: map[string]*resource{},
+		inflight:  make(chan struct{}, batchConcurrency),
 	}, nil
 }
 

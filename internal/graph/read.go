@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
@@ -17,6 +18,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/catalog"
@@ -40,17 +42,57 @@ var markerFilter = fmt.Sprintf("tags/any(t:t eq '%s')", appreg.MarkerTag)
 // consent; a few more only for apps with over 20 owners, service principals
 // appreg has not tagged yet, and resource APIs not seen before.
 func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string, consent map[string]bool) (*appreg.Set, error) {
-	apps, err := c.listApplications(ctx, prefix)
+	// One token first, so that the concurrent requests below share it
+	// rather than each asking the authority.
+	if _, err := c.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.scope}}); err != nil {
+		return nil, fmt.Errorf("getting a Graph token: %w", err)
+	}
+	// The managed service principals are listed while the applications
+	// are, and each page of applications has its federated credentials read
+	// while the next page is listed.
+	var sps map[string]models.ServicePrincipalable
+	var spErr error
+	spDone := make(chan struct{})
+	go func() {
+		defer close(spDone)
+		sps, spErr = c.listManagedServicePrincipals(ctx)
+	}()
+	var pending errgroup.Group
+	apps, err := c.listApplications(ctx, prefix, func(page []*appreg.Registration) error {
+		steps, err := c.appSteps(ctx, page)
+		if err != nil {
+			return err
+		}
+		pending.Go(func() error { return c.batch(ctx, steps) })
+		return nil
+	})
+	<-spDone
+	if err != nil {
+		pending.Wait()
+		return nil, err
+	}
+	if spErr != nil {
+		pending.Wait()
+		return nil, spErr
+	}
+	adopted, err := c.readAdopted(ctx, adopt, apps)
+	if err == nil {
+		var steps []step
+		if steps, err = c.appSteps(ctx, adopted); err == nil {
+			pending.Go(func() error { return c.batch(ctx, steps) })
+		}
+	}
+	if werr := pending.Wait(); err == nil {
+		err = werr
+	}
 	if err != nil {
 		return nil, err
 	}
-	if apps, err = c.readAdopted(ctx, adopt, apps); err != nil {
+	apps = append(apps, adopted...)
+	if err := c.readServicePrincipals(ctx, apps, sps); err != nil {
 		return nil, err
 	}
-	if err := c.readServicePrincipals(ctx, apps); err != nil {
-		return nil, err
-	}
-	if err := c.readSubresources(ctx, apps, consent); err != nil {
+	if err := c.readConsent(ctx, apps, consent); err != nil {
 		return nil, err
 	}
 	if err := c.namePermissions(ctx, apps); err != nil {
@@ -65,7 +107,13 @@ func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string,
 	return &appreg.Set{Registrations: apps}, nil
 }
 
-func (c *Client) listApplications(ctx context.Context, prefix string) ([]*appreg.Registration, error) {
+// pageSize is how many applications are handed on at a time while the list
+// is still being read: Graph's page size with $expand.
+const pageSize = 100
+
+// listApplications lists the managed applications with the prefix, handing
+// every pageSize of them to page as they arrive.
+func (c *Client) listApplications(ctx context.Context, prefix string, page func([]*appreg.Registration) error) ([]*appreg.Registration, error) {
 	top := int32(999)
 	resp, err := c.sdk.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
@@ -80,26 +128,41 @@ func (c *Client) listApplications(ctx context.Context, prefix string) ([]*appreg
 		return nil, fmt.Errorf("listing managed applications: %w", err)
 	}
 	var out []*appreg.Registration
+	handed := 0
+	var pageErr error
 	err = it.Iterate(ctx, func(a models.Applicationable) bool {
 		if strings.HasPrefix(deref(a.GetUniqueName()), prefix) && deref(a.GetUniqueName()) != "" {
 			r := observedApplication(a, prefix)
 			if len(a.GetOwners()) >= expandOwnersCap {
-				r.Owners = nil // read in full below
+				r.Owners = nil // read in full with its sub-resources
 			}
 			out = append(out, r)
 		}
-		return true
+		if len(out)-handed >= pageSize {
+			pageErr = page(out[handed:])
+			handed = len(out)
+		}
+		return pageErr == nil
 	})
 	if err != nil {
 		return nil, wrap(err, "listing managed applications")
 	}
+	if pageErr != nil {
+		return nil, pageErr
+	}
+	if handed < len(out) {
+		if err := page(out[handed:]); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-// readAdopted adds the applications named by `adopt` that are not managed
-// yet.
+// readAdopted reads the applications named by `adopt` that are not among
+// apps (the managed ones) yet.
 func (c *Client) readAdopted(ctx context.Context, adopt []string, apps []*appreg.Registration) ([]*appreg.Registration, error) {
 	var steps []step
+	var adopted []*appreg.Registration
 	for _, appID := range adopt {
 		if slices.ContainsFunc(apps, func(r *appreg.Registration) bool { return strings.EqualFold(r.Observed.AppID, appID) }) {
 			continue
@@ -124,45 +187,48 @@ func (c *Client) readAdopted(ctx context.Context, adopt []string, apps []*appreg
 				if len(v.(models.Applicationable).GetOwners()) >= expandOwnersCap {
 					r.Owners = nil
 				}
-				apps = append(apps, r)
+				adopted = append(adopted, r)
 				return nil
 			}})
 	}
 	if err := c.batch(ctx, steps); err != nil {
 		return nil, err
 	}
-	return apps, nil
+	return adopted, nil
 }
 
-func (c *Client) readServicePrincipals(ctx context.Context, apps []*appreg.Registration) error {
-	byAppID := map[string]*appreg.Registration{}
-	for _, r := range apps {
-		byAppID[strings.ToLower(r.Observed.AppID)] = r
-	}
+// listManagedServicePrincipals lists the service principals carrying
+// appreg's marker, by lower-case appId.
+func (c *Client) listManagedServicePrincipals(ctx context.Context) (map[string]models.ServicePrincipalable, error) {
 	top := int32(999)
 	resp, err := c.sdk.ServicePrincipals().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{Filter: &markerFilter, Select: spSelect, Top: &top},
 	})
 	if err != nil {
-		return wrap(err, "listing managed service principals")
+		return nil, wrap(err, "listing managed service principals")
 	}
 	it, err := msgraphgocore.NewPageIterator[models.ServicePrincipalable](resp, c.adapter, models.CreateServicePrincipalCollectionResponseFromDiscriminatorValue)
 	if err != nil {
-		return fmt.Errorf("listing managed service principals: %w", err)
+		return nil, fmt.Errorf("listing managed service principals: %w", err)
 	}
+	out := map[string]models.ServicePrincipalable{}
 	if err := it.Iterate(ctx, func(sp models.ServicePrincipalable) bool {
-		if r := byAppID[strings.ToLower(deref(sp.GetAppId()))]; r != nil {
-			setServicePrincipal(r, sp)
-		}
+		out[strings.ToLower(deref(sp.GetAppId()))] = sp
 		return true
 	}); err != nil {
-		return wrap(err, "listing managed service principals")
+		return nil, wrap(err, "listing managed service principals")
 	}
-	// Service principals appreg has not tagged yet (adopted apps, or made
-	// by hand) are read one by one.
+	return out, nil
+}
+
+// readServicePrincipals attaches each application's service principal from
+// the managed ones listed; those appreg has not tagged yet (adopted apps, or
+// made by hand) are read one by one.
+func (c *Client) readServicePrincipals(ctx context.Context, apps []*appreg.Registration, managed map[string]models.ServicePrincipalable) error {
 	var steps []step
 	for _, r := range apps {
-		if r.Observed.ServicePrincipalID != "" {
+		if sp := managed[strings.ToLower(r.Observed.AppID)]; sp != nil {
+			setServicePrincipal(r, sp)
 			continue
 		}
 		r := r
@@ -211,15 +277,16 @@ type consent struct {
 	scopes map[string][]string // resource SP id -> scope values
 }
 
-func (c *Client) readSubresources(ctx context.Context, apps []*appreg.Registration, managedConsent map[string]bool) error {
-	consents := map[*appreg.Registration]*consent{}
+// appSteps are the $batch reads of each application's federated
+// credentials, and of its owners when $expand returned the maximum of 20.
+func (c *Client) appSteps(ctx context.Context, apps []*appreg.Registration) ([]step, error) {
 	var steps []step
 	for _, r := range apps {
 		r := r
 		id := r.Observed.ObjectID
 		info, err := c.sdk.Applications().ByApplicationId(id).FederatedIdentityCredentials().ToGetRequestInformation(ctx, nil)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		steps = append(steps, step{what: "reading federated credentials of " + label(r), info: info, ctor: models.CreateFederatedIdentityCredentialCollectionResponseFromDiscriminatorValue,
 			done: func(v serialization.Parsable, err error) error {
@@ -239,7 +306,7 @@ func (c *Client) readSubresources(ctx context.Context, apps []*appreg.Registrati
 		if r.Owners == nil {
 			info, err := c.sdk.Applications().ByApplicationId(id).Owners().ToGetRequestInformation(ctx, nil)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			r.Owners = []appreg.Owner{}
 			steps = append(steps, step{what: "reading owners of " + label(r), info: info, ctor: models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue,
@@ -253,6 +320,17 @@ func (c *Client) readSubresources(ctx context.Context, apps []*appreg.Registrati
 					return nil
 				}})
 		}
+	}
+	return steps, nil
+}
+
+// readConsent reads, in $batch, what is consented to the service principals
+// of the applications whose consent the files manage.
+func (c *Client) readConsent(ctx context.Context, apps []*appreg.Registration, managedConsent map[string]bool) error {
+	consents := map[*appreg.Registration]*consent{}
+	var steps []step
+	for _, r := range apps {
+		r := r
 		spID := r.Observed.ServicePrincipalID
 		if spID == "" || !managedConsent[r.Name] && !managedConsent[strings.ToLower(r.Observed.AppID)] {
 			continue

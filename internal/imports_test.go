@@ -37,7 +37,7 @@ var allowed = map[string][]string{
 	"gh/ghtest":        {},
 	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog"},
 	"action":           {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "rotate"},
-	"webhook":          {"workflow", "spec", "plan", "render", "appreg", "diag", "policy"},
+	"webhook":          {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "action"},
 	"cli":              nil, // the composition root may import everything
 }
 

@@ -166,6 +166,11 @@ type Options struct {
 	Command string
 	// Config is the path of appreg.yaml, relative to the workspace.
 	Config string
+	// Workspace is the checkout the run reads (GITHUB_WORKSPACE): Config
+	// and the JSON documents are resolved under it, so that a run does
+	// not depend on the process's working directory (appreg serve runs
+	// many, each in its own folder). Empty: the working directory.
+	Workspace string
 	// Auth is how to reach Microsoft Graph; package cli builds the
 	// credential from it.
 	Auth Auth
@@ -224,8 +229,9 @@ func Parse(getenv func(string) string) (*Options, error) {
 		return def
 	}
 	o := &Options{
-		Command: strings.ToLower(in("command", CommandAuto)),
-		Config:  in("config", "appreg.yaml"),
+		Command:   strings.ToLower(in("command", CommandAuto)),
+		Config:    in("config", "appreg.yaml"),
+		Workspace: getenv("GITHUB_WORKSPACE"),
 		Auth: Auth{
 			TenantID:      in("tenant-id", ""),
 			ClientID:      in("client-id", ""),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -365,5 +366,38 @@ func TestJoinForSummary(t *testing.T) {
 	}
 	if got := joinForSummary([]string{"a", "b"}); got != "a\nb" {
 		t.Errorf("joinForSummary(a, b) = %q", got)
+	}
+}
+
+// TestWorkspaceRootsTheRun runs the Action in a workspace that is not the
+// working directory (as appreg serve does): the files are read there,
+// annotations name them relative to it, and the JSON lands in it.
+func TestWorkspaceRootsTheRun(t *testing.T) {
+	testRepo(t)
+	ws, _ := os.Getwd()
+	t.Chdir(t.TempDir()) // somewhere with no appreg.yaml
+	write(t, filepath.Join(ws, "registrations/bad.yaml"), "apiVersion: appreg/v1\nname: bad\ndisplayName: Bad\nweb: {redirectUris: [http://example.com/cb]}\n")
+	gh := &fakeGitHub{}
+	e := env{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", false, false)), "GITHUB_WORKSPACE": ws}
+	out, _, err := runAction(t, e, gh, nil)
+	if err == nil || !strings.Contains(err.Error(), "the registration files have 1 error") {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(out, "::error file=registrations/bad.yaml,line=4,") {
+		t.Errorf("no workspace-relative annotation in %q", out)
+	}
+
+	os.Remove(filepath.Join(ws, "registrations/bad.yaml"))
+	e["INPUT_COMMAND"] = CommandValidate
+	if _, _, err := runAction(t, e, gh, nil); err != nil {
+		t.Fatalf("validate in the workspace: %v", err)
+	}
+	var r run
+	r.o = &Options{Workspace: ws}
+	if _, err := r.writeJSON(".appreg/x.json", func(w io.Writer) error { _, err := io.WriteString(w, "{}"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(ws, ".appreg/x.json")); err != nil {
+		t.Errorf("the JSON is not in the workspace: %v", err)
 	}
 }

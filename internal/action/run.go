@@ -182,7 +182,15 @@ func (r *run) rotate(ctx context.Context) error {
 
 // load reads the registration files, annotating every diagnostic.
 func (r *run) load() (*spec.Result, diag.Diagnostics) {
-	loaded, diags := spec.Load(r.o.Config)
+	var loaded *spec.Result
+	var diags diag.Diagnostics
+	if ws, cfg := r.o.Workspace, r.o.Config; ws != "" && filepath.IsLocal(cfg) {
+		// Diagnostics name files relative to the workspace, as
+		// annotations need.
+		loaded, diags = spec.LoadFS(os.DirFS(ws), filepath.ToSlash(filepath.Clean(cfg)))
+	} else {
+		loaded, diags = spec.Load(cfg)
+	}
 	r.annotate(diags)
 	return loaded, diags
 }
@@ -531,10 +539,14 @@ func (r *run) writeJSON(path string, write func(io.Writer) error) (string, error
 	if err := write(&buf); err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	file := path
+	if r.o.Workspace != "" && !filepath.IsAbs(path) {
+		file = filepath.Join(r.o.Workspace, path)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	return filepath.ToSlash(path), nil

@@ -1,0 +1,397 @@
+// Package webhook is appreg's GitHub App server (appreg serve): a thin shell
+// that receives GitHub's webhook deliveries and runs, for each, what the
+// GitHub Action would run for the same event.
+//
+// The Handler only verifies, parses, routes and enqueues (STYLE.md rule
+// 16): it checks X-Hub-Signature-256, answers 202 at once for the events
+// appreg acts on (pull_request opened, synchronize and reopened,
+// pull_request_review, push to the default branch) and 200 for the others,
+// drops deliveries it has seen (GitHub redelivers on timeouts and on
+// request), and hands a Job to a Queue. The Queue runs one repository's
+// jobs in order, one at a time (two applies of one repository must never
+// race), and different repositories' jobs concurrently, up to a bound. In
+// Sync mode the Handler runs the job before answering, for tests.
+//
+// ActionRunner is the job: it reads the repository at the event's commit
+// into a temporary folder and runs package action there with the
+// environment the Actions runner would give it.
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Job is one delivery to act on.
+type Job struct {
+	// Event is X-GitHub-Event; Delivery X-GitHub-Delivery.
+	Event, Delivery string
+	// Payload is the delivery's JSON body, as GitHub sent it.
+	Payload []byte
+	// Repo is the repository ("owner/name") the event is about.
+	Repo string
+	// InstallationID is the GitHub App installation the event came
+	// through; its token reads the repository and writes the comments.
+	InstallationID int64
+	// SHA is the commit to read: a pull request's head, a push's after.
+	SHA string
+	// PR is the pull request number (0 for pushes).
+	PR int
+}
+
+// Runner runs a job. The error is logged; GitHub has had its answer.
+type Runner func(ctx context.Context, j Job) error
+
+// Verifier checks a delivery's signature and returns its event name,
+// delivery id and payload; package cli wires gh.VerifyWebhook with the
+// webhook secret. Its error text is logged, never sent.
+type Verifier func(r *http.Request) (event, delivery string, payload []byte, err error)
+
+// Options configure a Server.
+type Options struct {
+	Verify Verifier
+	Run    Runner
+	// Sync runs each job inside the request, before answering (tests).
+	Sync bool
+	// MaxConcurrent bounds the repositories worked on at once (default
+	// 4); MaxPending the jobs waiting (default 1000: beyond, 503 and
+	// GitHub's redelivery).
+	MaxConcurrent, MaxPending int
+	// Remember is how many delivery ids are kept to drop duplicates
+	// (default 10,000).
+	Remember int
+	Logger   *slog.Logger
+}
+
+// Server is the webhook endpoint and its queue.
+type Server struct {
+	o     Options
+	log   *slog.Logger
+	seen  *lru
+	queue *Queue
+}
+
+// New returns a Server; its queue starts empty and accepts jobs until
+// Shutdown.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Remember <= 0 {
+		o.Remember = 10_000
+	}
+	return &Server{o: o, log: o.Logger, seen: newLRU(o.Remember), queue: NewQueue(o.Run, o.MaxConcurrent, o.MaxPending, o.Logger)}
+}
+
+// Handler serves POST / and POST /webhook (deliveries) and GET /healthz.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhook", s.deliver)
+	mux.HandleFunc("POST /{$}", s.deliver)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if s.queue.closed() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	return mux
+}
+
+// Shutdown stops accepting jobs and waits for the queued and running ones
+// until ctx is done; then it cancels them and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error { return s.queue.Shutdown(ctx) }
+
+// maxPayload is GitHub's cap on a delivery's payload.
+const maxPayload = 25 << 20
+
+func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxPayload+1<<20)
+	event, delivery, payload, err := s.o.Verify(r)
+	if err != nil {
+		s.log.Warn("webhook refused", "delivery", r.Header.Get("X-GitHub-Delivery"), "event", r.Header.Get("X-GitHub-Event"), "remote", r.RemoteAddr, "error", err)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	log := s.log.With("delivery", delivery, "event", event)
+	j, why, err := route(event, delivery, payload)
+	if err != nil {
+		log.Warn("webhook payload unreadable", "error", err)
+		http.Error(w, "bad payload", http.StatusBadRequest)
+		return
+	}
+	if j == nil {
+		log.Info("webhook ignored", "reason", why)
+		fmt.Fprintf(w, "ignored: %s\n", why)
+		return
+	}
+	log = log.With("repo", j.Repo, "pr", j.PR, "sha", j.SHA)
+	if delivery != "" && !s.seen.add(delivery) {
+		log.Info("webhook duplicate delivery dropped")
+		fmt.Fprintln(w, "duplicate delivery")
+		return
+	}
+	if s.o.Sync {
+		if s.queue.closed() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		if err := s.queue.runOne(r.Context(), *j); err != nil {
+			http.Error(w, "job failed", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintln(w, "done")
+		return
+	}
+	if err := s.queue.Add(*j); err != nil {
+		s.seen.remove(delivery) // let GitHub's redelivery in
+		log.Warn("webhook not queued", "error", err)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
+	}
+	log.Info("webhook queued")
+	w.WriteHeader(http.StatusAccepted)
+	fmt.Fprintln(w, "queued")
+}
+
+// payload is the part of a delivery routing reads.
+type payload struct {
+	Action       string `json:"action"`
+	Ref          string `json:"ref"`
+	After        string `json:"after"`
+	Deleted      bool   `json:"deleted"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repository *struct {
+		FullName      string `json:"full_name"`
+		DefaultBranch string `json:"default_branch"`
+	} `json:"repository"`
+	PullRequest *struct {
+		Number int `json:"number"`
+		Head   struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
+	} `json:"pull_request"`
+}
+
+// route decides whether a delivery is work: it returns the job, or nil and
+// why not. The Action makes the finer decisions (forks, merges); route
+// skips only what would certainly do nothing, so that no tarball is
+// downloaded for it.
+func route(event, delivery string, body []byte) (*Job, string, error) {
+	switch event {
+	case "pull_request", "pull_request_review", "push":
+	default:
+		return nil, "appreg acts on pull_request, pull_request_review and push, not " + event, nil
+	}
+	var p payload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, "", fmt.Errorf("parsing the %s payload: %w", event, err)
+	}
+	if p.Repository == nil || p.Repository.FullName == "" {
+		return nil, "", fmt.Errorf("the %s payload names no repository", event)
+	}
+	if p.Installation == nil || p.Installation.ID == 0 {
+		return nil, "", fmt.Errorf("the %s payload names no installation (is it from a GitHub App?)", event)
+	}
+	j := &Job{Event: event, Delivery: delivery, Payload: body, Repo: p.Repository.FullName, InstallationID: p.Installation.ID}
+	switch event {
+	case "pull_request", "pull_request_review":
+		if p.PullRequest == nil {
+			return nil, "", fmt.Errorf("the %s payload has no pull_request", event)
+		}
+		j.PR, j.SHA = p.PullRequest.Number, p.PullRequest.Head.SHA
+		ok := map[string]bool{"opened": true, "synchronize": true, "reopened": true}
+		if event == "pull_request_review" {
+			ok = map[string]bool{"submitted": true, "edited": true, "dismissed": true}
+		}
+		if !ok[p.Action] {
+			return nil, fmt.Sprintf("nothing to do for %s %q (a merge is applied by its push)", event, p.Action), nil
+		}
+	case "push":
+		j.SHA = p.After
+		if p.Deleted {
+			return nil, p.Ref + " was deleted", nil
+		}
+		if p.Ref != "refs/heads/"+p.Repository.DefaultBranch {
+			return nil, "the push is to " + p.Ref + ", not to the default branch", nil
+		}
+	}
+	if j.SHA == "" {
+		return nil, "", fmt.Errorf("the %s payload names no commit", event)
+	}
+	return j, "", nil
+}
+
+// Queue runs jobs: one repository's in the order added, one at a time;
+// different repositories' concurrently, at most a bound at once.
+type Queue struct {
+	run        Runner
+	log        *slog.Logger
+	sem        chan struct{}
+	maxPending int
+
+	mu       sync.Mutex
+	pending  map[string][]Job // by repository
+	active   map[string]bool  // a worker runs for the repository
+	npending int
+	shut     bool
+	wg       sync.WaitGroup
+	// base is the context jobs run under: it outlives the requests that
+	// queued them and is cancelled when Shutdown gives up waiting.
+	base   context.Context
+	cancel context.CancelFunc
+}
+
+// NewQueue returns a Queue running jobs with run; maxConcurrent (default
+// 4) bounds the repositories worked on at once, maxPending (default 1000)
+// the jobs waiting.
+func NewQueue(run Runner, maxConcurrent, maxPending int, log *slog.Logger) *Queue {
+	if maxConcurrent <= 0 {
+		maxConcurrent = 4
+	}
+	if maxPending <= 0 {
+		maxPending = 1000
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	base, cancel := context.WithCancel(context.Background())
+	return &Queue{run: run, log: log, sem: make(chan struct{}, maxConcurrent), maxPending: maxPending,
+		pending: map[string][]Job{}, active: map[string]bool{}, base: base, cancel: cancel}
+}
+
+// Errors of Add.
+var (
+	ErrShuttingDown = errors.New("the server is shutting down")
+	ErrQueueFull    = errors.New("too many jobs are waiting")
+)
+
+// Add queues j behind the jobs of its repository.
+func (q *Queue) Add(j Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.shut:
+		return ErrShuttingDown
+	case q.npending >= q.maxPending:
+		return ErrQueueFull
+	}
+	q.pending[j.Repo] = append(q.pending[j.Repo], j)
+	q.npending++
+	if !q.active[j.Repo] {
+		q.active[j.Repo] = true
+		q.wg.Add(1)
+		go q.worker(j.Repo)
+	}
+	return nil
+}
+
+// worker runs repo's jobs until none is left.
+func (q *Queue) worker(repo string) {
+	defer q.wg.Done()
+	for {
+		q.mu.Lock()
+		jobs := q.pending[repo]
+		if len(jobs) == 0 {
+			delete(q.pending, repo)
+			delete(q.active, repo)
+			q.mu.Unlock()
+			return
+		}
+		j := jobs[0]
+		q.pending[repo] = jobs[1:]
+		q.npending--
+		q.mu.Unlock()
+
+		select {
+		case q.sem <- struct{}{}:
+		case <-q.base.Done():
+			q.log.Warn("job dropped at shutdown", "repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event)
+			continue
+		}
+		q.runOne(q.base, j)
+		<-q.sem
+	}
+}
+
+// runOne runs j, logging its outcome.
+func (q *Queue) runOne(ctx context.Context, j Job) error {
+	log := q.log.With("repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event, "sha", j.SHA)
+	start := time.Now()
+	log.Info("job started")
+	err := q.run(ctx, j)
+	if err != nil {
+		log.Error("job failed", "error", err, "duration", time.Since(start).Round(time.Millisecond))
+		return err
+	}
+	log.Info("job done", "duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func (q *Queue) closed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.shut
+}
+
+// Shutdown refuses new jobs and waits for the queued and running ones;
+// when ctx is done first it cancels them, waits for them to return and
+// returns ctx's error.
+func (q *Queue) Shutdown(ctx context.Context) error {
+	q.mu.Lock()
+	q.shut = true
+	q.mu.Unlock()
+	done := make(chan struct{})
+	go func() { q.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		q.cancel()
+		return nil
+	case <-ctx.Done():
+		q.cancel()
+		<-done
+		return fmt.Errorf("waiting for running jobs: %w", ctx.Err())
+	}
+}
+
+// lru is a bounded set of the most recently added strings.
+type lru struct {
+	mu    sync.Mutex
+	max   int
+	order []string // ring buffer of insertion order
+	next  int
+	set   map[string]bool
+}
+
+func newLRU(max int) *lru { return &lru{max: max, order: make([]string, max), set: map[string]bool{}} }
+
+// add records k and reports whether it was new.
+func (l *lru) add(k string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.set[k] {
+		return false
+	}
+	if old := l.order[l.next]; old != "" {
+		delete(l.set, old)
+	}
+	l.order[l.next] = k
+	l.next = (l.next + 1) % l.max
+	l.set[k] = true
+	return true
+}
+
+func (l *lru) remove(k string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.set, k)
+}

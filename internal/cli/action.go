@@ -36,11 +36,40 @@ func runAction(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
-	client, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: o.GitHubToken})
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	d, err := actionWiring{
+		credential: func(*action.Options) (azcore.TokenCredential, error) { return actionCredential(o.Auth, gha) },
+		getenv:     e.getenv,
+		logger:     logger,
+	}.deps(o)
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	d.Stdout = e.stdout
+	return action.Run(ctx, o, d)
+}
+
+// actionWiring builds the Action's dependencies: the GitHub Action
+// (runAction) and appreg serve share it, so that both run the same code
+// against the same clients.
+type actionWiring struct {
+	// credential returns the Graph credential for the run o, when it
+	// first needs the tenant.
+	credential func(o *action.Options) (azcore.TokenCredential, error)
+	// httpClient carries Graph and token requests (nil: the default).
+	httpClient *http.Client
+	getenv     func(string) string
+	logger     *slog.Logger
+}
+
+// deps returns the dependencies of the run o describes: GitHub clients
+// from its tokens and API URL, Graph and the secret rotator built on
+// first use. Stdout is left for the caller.
+func (w actionWiring) deps(o *action.Options) (action.Deps, error) {
+	client, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: o.GitHubToken})
+	if err != nil {
+		return action.Deps{}, err
+	}
 	github := actionGitHub{client}
 	// Team membership for approvals: a workflow's GITHUB_TOKEN cannot read
 	// organisation teams, so the members-token (or the secrets-token) input
@@ -50,34 +79,41 @@ func runAction(ctx context.Context, e *env, args []string) error {
 	if tok := o.TeamsToken(); tok != o.GitHubToken {
 		tc, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: tok})
 		if err != nil {
-			return err
+			return action.Deps{}, err
 		}
 		teams = actionTeams{tc}
 	}
+	var transport http.RoundTripper
+	if w.httpClient != nil {
+		transport = w.httpClient.Transport
+	}
 	var graphClient *graph.Client
-	return action.Run(ctx, o, action.Deps{
+	return action.Deps{
 		Graph: func(ctx context.Context) (workflow.Graph, error) {
-			cred, err := actionCredential(o.Auth, gha)
+			cred, err := w.credential(o)
 			if err != nil {
 				return nil, err
 			}
-			graphClient, err = newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, logger: logger}, e.getenv)
+			graphClient, err = newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
 			return graphClient, err
 		},
 		Rotator: func(context.Context) (*rotate.Rotator, error) {
 			if graphClient == nil {
 				return nil, errors.New("secrets need the Graph client, which was not built")
 			}
-			return secretsConfig{token: o.SecretsToken, apiURL: o.APIURL, authorityHost: o.Auth.AuthorityHost, tenantID: o.Auth.TenantID}.rotator(graphClient)
+			sc := secretsConfig{token: o.SecretsToken, apiURL: o.APIURL, authorityHost: o.Auth.AuthorityHost, tenantID: o.Auth.TenantID}
+			if w.httpClient != nil {
+				sc.transport = w.httpClient
+			}
+			return sc.rotator(graphClient)
 		},
 		Comments:     client,
 		Statuses:     github,
 		PullRequests: github,
 		Reviews:      github,
 		Teams:        teams,
-		Stdout:       e.stdout,
-		Logger:       logger,
-	})
+		Logger:       w.logger,
+	}, nil
 }
 
 // actionCredential is the Action's Graph credential: the client secret when

@@ -45,6 +45,7 @@ func commands() []command {
 		{"apply", "change the tenant to match the registration files (needs --confirm; not gated on approvals)", runApply},
 		{"import", "write registration files that adopt existing applications as they are", runImport},
 		{"action", "run as the GitHub Action (inputs and event from the Actions runner; see action.yml)", runAction},
+		{"serve", "serve the GitHub App's webhooks: plan, approve and apply like the Action, for every installed repository", runServe},
 		{"rotate", "rotate client secrets that are due and deliver them to GitHub (needs --confirm)", runRotate},
 		{"demo", "run plan and apply against a built-in Entra emulator: no tenant needed", runDemo},
 		{"emulator", "serve an Entra emulator (Graph + token endpoint) for trying appreg and other tools", runEmulator},

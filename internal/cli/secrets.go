@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/graph"
@@ -42,6 +44,8 @@ type secretsConfig struct {
 	apiURL        string // GitHub API base (GITHUB_API_URL)
 	authorityHost string // where new secrets are verified
 	tenantID      string
+	// transport carries the verifying token requests (nil: the default).
+	transport policy.Transporter
 }
 
 // secretsFromEnv reads APPREG_SECRETS_TOKEN (falling back to GITHUB_TOKEN),
@@ -70,7 +74,7 @@ func (c secretsConfig) rotator(g rotate.Passwords) (*rotate.Rotator, error) {
 	}
 	return &rotate.Rotator{
 		Passwords: g,
-		Verifier:  &graph.Verifier{AuthorityHost: c.authorityHost, TenantID: c.tenantID},
+		Verifier:  &graph.Verifier{AuthorityHost: c.authorityHost, TenantID: c.tenantID, Transport: c.transport},
 		Deliverer: deliverer{client},
 		Now:       time.Now,
 	}, nil

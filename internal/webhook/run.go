@@ -86,9 +86,10 @@ func (a *ActionRunner) Run(ctx context.Context, j Job) error {
 	d.Logger = log.With("delivery", j.Delivery)
 	// The Action's log (workflow commands, rendered plans) goes to the
 	// server's log at debug level, a line per record.
-	d.Stdout = &logWriter{log: d.Logger}
+	w := &logWriter{log: d.Logger, secrets: []string{token, a.Inputs["client-secret"]}}
+	d.Stdout = w
 	err = action.Run(ctx, o, d)
-	d.Stdout.(*logWriter).Flush()
+	w.Flush()
 	return err
 }
 
@@ -98,9 +99,24 @@ func inputVar(name string) string {
 }
 
 // logWriter turns the Action's output into debug log records, one a line.
+// The runner would hide masked values; here, add-mask commands (which
+// carry them) are dropped and the run's secrets replaced.
 type logWriter struct {
-	log  *slog.Logger
-	line []byte
+	log     *slog.Logger
+	secrets []string
+	line    []byte
+}
+
+func (w *logWriter) emit(line string) {
+	if strings.HasPrefix(line, "::add-mask::") {
+		return
+	}
+	for _, s := range w.secrets {
+		if s != "" {
+			line = strings.ReplaceAll(line, s, "***")
+		}
+	}
+	w.log.Debug("action", "line", line)
 }
 
 func (w *logWriter) Write(p []byte) (int, error) {
@@ -110,7 +126,7 @@ func (w *logWriter) Write(p []byte) (int, error) {
 		if i < 0 {
 			return len(p), nil
 		}
-		w.log.Debug("action", "line", string(w.line[:i]))
+		w.emit(string(w.line[:i]))
 		w.line = w.line[i+1:]
 	}
 }
@@ -118,7 +134,7 @@ func (w *logWriter) Write(p []byte) (int, error) {
 // Flush logs a last line without a newline.
 func (w *logWriter) Flush() {
 	if len(w.line) > 0 {
-		w.log.Debug("action", "line", string(w.line))
+		w.emit(string(w.line))
 		w.line = nil
 	}
 }

@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/appreg/appreg/internal/action"
+	"github.com/appreg/appreg/internal/gh"
+	"github.com/appreg/appreg/internal/spec"
+	"github.com/appreg/appreg/internal/webhook"
+)
+
+// serveConfig is what appreg serve runs with; runServe builds it from flags
+// and environment, tests directly.
+type serveConfig struct {
+	secret         []byte
+	appID          int64
+	privateKey     []byte // PEM
+	apiURL         string // GITHUB_API_URL
+	graphURL       string
+	authorityHost  string
+	tenantID       string // the tenant the server signs in to
+	clientID       string
+	clientSecret   string // only to redact it from what runs write
+	credential     azcore.TokenCredential
+	httpClient     *http.Client // Graph and token requests (nil: default)
+	sync           bool
+	maxConcurrent  int
+	logger         *slog.Logger
+	getenv         func(string) string
+	tempDir        string
+	githubHTTP     *http.Client // GitHub requests (nil: default)
+	shutdownWindow time.Duration
+}
+
+// newWebhookServer wires the webhook server: deliveries verified with the
+// secret, jobs run by the Action's code with the installation's token and
+// the server's Entra identity.
+func newWebhookServer(c serveConfig) *webhook.Server {
+	inst := &installations{c: c, clients: map[int64]*gh.Client{}}
+	inputs := map[string]string{
+		"tenant-id":      c.tenantID,
+		"client-id":      c.clientID,
+		"client-secret":  c.clientSecret,
+		"graph-url":      c.graphURL,
+		"authority-host": c.authorityHost,
+	}
+	runner := &webhook.ActionRunner{
+		Checkout: inst.checkout,
+		APIURL:   c.apiURL,
+		Inputs:   inputs,
+		TempDir:  c.tempDir,
+		Logger:   c.logger,
+		Deps: func(_ context.Context, o *action.Options) (action.Deps, error) {
+			return actionWiring{
+				credential: func(o *action.Options) (azcore.TokenCredential, error) {
+					if err := c.checkTenant(o); err != nil {
+						return nil, err
+					}
+					return c.credential, nil
+				},
+				httpClient: c.httpClient,
+				getenv:     c.getenv,
+				logger:     c.logger,
+			}.deps(o)
+		},
+	}
+	return webhook.New(webhook.Options{
+		Verify:        func(r *http.Request) (string, string, []byte, error) { return gh.VerifyWebhook(r, c.secret) },
+		Run:           runner.Run,
+		Sync:          c.sync,
+		MaxConcurrent: c.maxConcurrent,
+		Logger:        c.logger,
+	})
+}
+
+// checkTenant refuses a repository whose appreg.yaml names another tenant
+// than the one the server signs in to: one server (one Entra identity)
+// manages one tenant.
+func (c serveConfig) checkTenant(o *action.Options) error {
+	s, _ := spec.LoadSettings(filepath.Join(o.Workspace, o.Config))
+	if s.TenantID == "" || strings.EqualFold(s.TenantID, c.tenantID) {
+		return nil
+	}
+	return fmt.Errorf("%s names tenant %s, but this appreg server signs in to tenant %s (its AZURE_TENANT_ID): "+
+		"an appreg server manages one tenant; install a GitHub App served by an appreg server of tenant %s on this repository instead",
+		o.Config, s.TenantID, c.tenantID, s.TenantID)
+}
+
+// installations keeps one GitHub client per App installation (each caches
+// and refreshes its installation token).
+type installations struct {
+	c       serveConfig
+	mu      sync.Mutex
+	clients map[int64]*gh.Client
+}
+
+func (i *installations) client(id int64) (*gh.Client, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if c, ok := i.clients[id]; ok {
+		return c, nil
+	}
+	c, err := gh.NewInstallation(gh.Options{BaseURL: i.c.apiURL, HTTPClient: i.c.githubHTTP}, i.c.appID, id, i.c.privateKey)
+	if err != nil {
+		return nil, err
+	}
+	i.clients[id] = c
+	return c, nil
+}
+
+// checkout downloads repo at sha into dir and returns a current token of
+// the installation for the run.
+func (i *installations) checkout(ctx context.Context, id int64, repo, sha, dir string) (string, error) {
+	c, err := i.client(id)
+	if err != nil {
+		return "", err
+	}
+	if err := c.DownloadTree(ctx, repo, sha, dir); err != nil {
+		return "", err
+	}
+	return c.Token(ctx)
+}
+
+// runServe is appreg serve: the GitHub App webhook server.
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var listen, graphURL string
+	var verbose bool
+	var maxConcurrent int
+	var shutdown time.Duration
+	fs.StringVar(&listen, "listen", envOr(e.getenv, "APPREG_LISTEN", ":8080"), "address to serve webhooks (POST /webhook or /) and GET /healthz on (env APPREG_LISTEN)")
+	fs.StringVar(&graphURL, "graph-url", e.getenv("APPREG_GRAPH_URL"), "Microsoft Graph v1.0 base URL (env APPREG_GRAPH_URL; default https://graph.microsoft.com/v1.0)")
+	fs.IntVar(&maxConcurrent, "max-concurrent", 4, "repositories worked on at once (each repository's events run one at a time, in order)")
+	fs.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long running jobs may take to finish before they are cancelled")
+	fs.BoolVar(&verbose, "v", false, "log at debug level (includes the Action's log of each run)")
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	c, err := serveConfigFromEnv(e.getenv)
+	if err != nil {
+		return err
+	}
+	c.graphURL, c.maxConcurrent, c.shutdownWindow = graphURL, maxConcurrent, shutdown
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	c.logger = slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, c, ln)
+}
+
+// serve serves on ln until ctx is cancelled (SIGINT, SIGTERM), then stops
+// accepting deliveries and gives running jobs c.shutdownWindow to finish.
+func serve(ctx context.Context, c serveConfig, ln net.Listener) error {
+	whs := newWebhookServer(c)
+	srv := &http.Server{Handler: whs.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	c.logger.Info("appreg serve listening", "addr", ln.Addr().String(), "app_id", c.appID, "tenant", c.tenantID)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	c.logger.Info("appreg serve shutting down", "timeout", c.shutdownWindow.String())
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownWindow)
+	defer cancel()
+	herr := srv.Shutdown(sctx) // no new connections; answers in flight finish
+	jerr := whs.Shutdown(sctx)
+	if err := errors.Join(herr, jerr); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	c.logger.Info("appreg serve stopped")
+	return nil
+}
+
+// serveConfigFromEnv reads the GitHub App and the Entra identity from the
+// environment.
+func serveConfigFromEnv(getenv func(string) string) (serveConfig, error) {
+	c := serveConfig{
+		secret:        []byte(getenv("APPREG_WEBHOOK_SECRET")),
+		apiURL:        getenv("GITHUB_API_URL"),
+		authorityHost: getenv("AZURE_AUTHORITY_HOST"),
+		tenantID:      getenv("AZURE_TENANT_ID"),
+		clientID:      getenv("AZURE_CLIENT_ID"),
+		clientSecret:  getenv("AZURE_CLIENT_SECRET"),
+		getenv:        getenv,
+	}
+	var missing []string
+	if len(c.secret) == 0 {
+		missing = append(missing, "APPREG_WEBHOOK_SECRET (the GitHub App's webhook secret)")
+	}
+	if id := getenv("APPREG_APP_ID"); id == "" {
+		missing = append(missing, "APPREG_APP_ID (the GitHub App's id)")
+	} else if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		return c, fmt.Errorf("APPREG_APP_ID %q is not a GitHub App id (a positive number)", id)
+	} else {
+		c.appID = n
+	}
+	switch key, file := getenv("APPREG_APP_PRIVATE_KEY"), getenv("APPREG_APP_PRIVATE_KEY_FILE"); {
+	case key != "":
+		c.privateKey = []byte(key)
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("reading APPREG_APP_PRIVATE_KEY_FILE: %w", err)
+		}
+		c.privateKey = b
+	default:
+		missing = append(missing, "APPREG_APP_PRIVATE_KEY or APPREG_APP_PRIVATE_KEY_FILE (the GitHub App's private key, PEM)")
+	}
+	if c.tenantID == "" || c.clientID == "" {
+		missing = append(missing, "AZURE_TENANT_ID and AZURE_CLIENT_ID (the server's Entra identity, with AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE)")
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("appreg serve needs %s", strings.Join(missing, "; "))
+	}
+	cred, err := credential(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.credential = cred
+	return c, nil
+}
+
+func envOr(getenv func(string) string, k, def string) string {
+	if v := getenv(k); v != "" {
+		return v
+	}
+	return def
+}

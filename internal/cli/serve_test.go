@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
@@ -296,5 +299,66 @@ func TestServeOtherTenant(t *testing.T) {
 	}
 	if st := s.statuses(serveHead); !strings.HasPrefix(st["appreg/plan"], "error: ") {
 		t.Errorf("appreg/plan = %q", st["appreg/plan"])
+	}
+}
+
+func TestServeConfigFromEnv(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{}
+	get := func(k string) string { return env[k] }
+	_, err := serveConfigFromEnv(get)
+	for _, want := range []string{"APPREG_WEBHOOK_SECRET", "APPREG_APP_ID", "APPREG_APP_PRIVATE_KEY or APPREG_APP_PRIVATE_KEY_FILE", "AZURE_TENANT_ID and AZURE_CLIENT_ID"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("with nothing set: %v; want it to name %s", err, want)
+		}
+	}
+	env["APPREG_APP_ID"] = "abc"
+	if _, err := serveConfigFromEnv(get); err == nil || !strings.Contains(err.Error(), `APPREG_APP_ID "abc" is not a GitHub App id`) {
+		t.Errorf("a bad app id: %v", err)
+	}
+	key := filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(key, []byte("PEM"), 0o600)
+	env = map[string]string{"APPREG_WEBHOOK_SECRET": "s", "APPREG_APP_ID": "42", "APPREG_APP_PRIVATE_KEY_FILE": key,
+		"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "x"}
+	c, err := serveConfigFromEnv(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.appID != 42 || string(c.privateKey) != "PEM" || c.credential == nil {
+		t.Errorf("config %+v", c)
+	}
+}
+
+// TestServeShutdown serves on a real listener; cancelling the context (as
+// SIGTERM does through cli.Main) stops it cleanly.
+func TestServeShutdown(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	c := serveConfig{secret: []byte("s"), logger: slog.New(slog.DiscardHandler), shutdownWindow: time.Second, getenv: func(string) string { return "" }}
+	done := make(chan error)
+	go func() { done <- serve(ctx, c, ln) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz %d", resp.StatusCode)
+	}
+	resp, err = http.Post("http://"+ln.Addr().String()+"/webhook", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an unsigned delivery answered %d", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v after its context ended", err)
 	}
 }

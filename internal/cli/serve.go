@@ -233,6 +233,10 @@ func serveConfigFromEnv(getenv func(string) string) (serveConfig, error) {
 	if len(missing) > 0 {
 		return c, fmt.Errorf("appreg serve needs %s", strings.Join(missing, "; "))
 	}
+	// Parse the key now rather than at the first delivery.
+	if _, err := gh.NewInstallation(gh.Options{BaseURL: c.apiURL}, c.appID, 1, c.privateKey); err != nil {
+		return c, fmt.Errorf("the GitHub App private key (APPREG_APP_PRIVATE_KEY or APPREG_APP_PRIVATE_KEY_FILE): %w", err)
+	}
 	cred, err := credential(getenv)
 	if err != nil {
 		return c, err

@@ -317,14 +317,21 @@ func TestServeConfigFromEnv(t *testing.T) {
 		t.Errorf("a bad app id: %v", err)
 	}
 	key := filepath.Join(t.TempDir(), "key.pem")
-	os.WriteFile(key, []byte("PEM"), 0o600)
+	os.WriteFile(key, []byte("not a key"), 0o600)
 	env = map[string]string{"APPREG_WEBHOOK_SECRET": "s", "APPREG_APP_ID": "42", "APPREG_APP_PRIVATE_KEY_FILE": key,
 		"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "x"}
+	if _, err := serveConfigFromEnv(get); err == nil || !strings.Contains(err.Error(), "the GitHub App private key") {
+		t.Errorf("a file that is no key: %v", err)
+	}
+	github := ghtest.New()
+	defer github.Close()
+	pem := github.AddAppKey(42)
+	os.WriteFile(key, pem, 0o600)
 	c, err := serveConfigFromEnv(get)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.appID != 42 || string(c.privateKey) != "PEM" || c.credential == nil {
+	if c.appID != 42 || !bytes.Equal(c.privateKey, pem) || c.credential == nil {
 		t.Errorf("config %+v", c)
 	}
 }

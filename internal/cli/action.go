@@ -58,17 +58,24 @@ type actionWiring struct {
 	credential func(o *action.Options) (azcore.TokenCredential, error)
 	// httpClient carries Graph and token requests (nil: the default).
 	httpClient *http.Client
-	getenv     func(string) string
-	logger     *slog.Logger
+	// github, when set, makes every GitHub call (comments, statuses,
+	// reviews, teams, secrets), whatever tokens o names: appreg serve's
+	// installation client.
+	github *gh.Client
+	getenv func(string) string
+	logger *slog.Logger
 }
 
 // deps returns the dependencies of the run o describes: GitHub clients
 // from its tokens and API URL, Graph and the secret rotator built on
 // first use. Stdout is left for the caller.
 func (w actionWiring) deps(o *action.Options) (action.Deps, error) {
-	client, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: o.GitHubToken})
-	if err != nil {
-		return action.Deps{}, err
+	client := w.github
+	if client == nil {
+		var err error
+		if client, err = gh.New(gh.Options{BaseURL: o.APIURL, Token: o.GitHubToken}); err != nil {
+			return action.Deps{}, err
+		}
 	}
 	github := actionGitHub{client}
 	// Team membership for approvals: a workflow's GITHUB_TOKEN cannot read
@@ -76,7 +83,7 @@ func (w actionWiring) deps(o *action.Options) (action.Deps, error) {
 	// reads it when given: a GitHub App installation token, or a personal
 	// access token, with organization members: read.
 	teams := actionTeams{client}
-	if tok := o.TeamsToken(); tok != o.GitHubToken {
+	if tok := o.TeamsToken(); tok != o.GitHubToken && w.github == nil {
 		tc, err := gh.New(gh.Options{BaseURL: o.APIURL, Token: tok})
 		if err != nil {
 			return action.Deps{}, err
@@ -101,7 +108,7 @@ func (w actionWiring) deps(o *action.Options) (action.Deps, error) {
 			if graphClient == nil {
 				return nil, errors.New("secrets need the Graph client, which was not built")
 			}
-			sc := secretsConfig{token: o.SecretsToken, apiURL: o.APIURL, authorityHost: o.Auth.AuthorityHost, tenantID: o.Auth.TenantID}
+			sc := secretsConfig{token: o.SecretsToken, apiURL: o.APIURL, authorityHost: o.Auth.AuthorityHost, tenantID: o.Auth.TenantID, client: w.github}
 			if w.httpClient != nil {
 				sc.transport = w.httpClient
 			}

@@ -46,6 +46,8 @@ type secretsConfig struct {
 	tenantID      string
 	// transport carries the verifying token requests (nil: the default).
 	transport policy.Transporter
+	// client, when set, delivers instead of a client with token.
+	client *gh.Client
 }
 
 // secretsFromEnv reads APPREG_SECRETS_TOKEN (falling back to GITHUB_TOKEN),
@@ -65,12 +67,15 @@ func secretsFromEnv(getenv func(string) string, settings appreg.Settings) secret
 // rotator builds the secret rotator, or nil when no GitHub token is
 // configured (workflow then reports secrets as undeliverable).
 func (c secretsConfig) rotator(g rotate.Passwords) (*rotate.Rotator, error) {
-	if c.token == "" {
-		return nil, nil
-	}
-	client, err := gh.New(gh.Options{BaseURL: c.apiURL, Token: c.token})
-	if err != nil {
-		return nil, err
+	client := c.client
+	if client == nil {
+		if c.token == "" {
+			return nil, nil
+		}
+		var err error
+		if client, err = gh.New(gh.Options{BaseURL: c.apiURL, Token: c.token}); err != nil {
+			return nil, err
+		}
 	}
 	return &rotate.Rotator{
 		Passwords: g,

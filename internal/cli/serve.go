@@ -64,8 +64,16 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 		Inputs:   inputs,
 		TempDir:  c.tempDir,
 		Logger:   c.logger,
-		Deps: func(_ context.Context, o *action.Options) (action.Deps, error) {
+		Deps: func(_ context.Context, o *action.Options, j webhook.Job) (action.Deps, error) {
+			// The installation's own client, not one with the token the
+			// run was given: it refreshes the token however long the run
+			// takes (a token can have a minute left when handed out).
+			client, err := inst.client(j.InstallationID)
+			if err != nil {
+				return action.Deps{}, err
+			}
 			return actionWiring{
+				github: client,
 				credential: func(o *action.Options) (azcore.TokenCredential, error) {
 					if err := c.checkTenant(o); err != nil {
 						return nil, err

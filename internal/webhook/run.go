@@ -30,9 +30,8 @@ type ActionRunner struct {
 	// Inputs are the Action inputs every run gets (tenant-id, client-id,
 	// graph-url, …), keyed by input name.
 	Inputs map[string]string
-	// Deps builds the run's dependencies from its options and the folder
-	// it reads.
-	Deps func(ctx context.Context, o *action.Options) (action.Deps, error)
+	// Deps builds the run's dependencies from its options and the job.
+	Deps func(ctx context.Context, o *action.Options, j Job) (action.Deps, error)
 	// TempDir is where the runs' folders go (empty: os.TempDir()).
 	TempDir string
 	Logger  *slog.Logger
@@ -75,7 +74,7 @@ func (a *ActionRunner) Run(ctx context.Context, j Job) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.Deps(ctx, o)
+	d, err := a.Deps(ctx, o, j)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/appreg/appreg/internal/emulator"
 	"github.com/appreg/appreg/internal/gh/ghtest"
 	"github.com/appreg/appreg/internal/spec"
+	"github.com/appreg/appreg/internal/webhook"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -87,13 +88,14 @@ func withInstallation(body []byte) []byte {
 
 type serveEnv struct {
 	t      *testing.T
+	whs    *webhook.Server
 	emu    *emulator.Server
 	github *ghtest.Server
 	url    string
 	logs   *syncBuffer
 }
 
-func newServeEnv(t *testing.T, tenant string) *serveEnv {
+func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
 	t.Helper()
 	emu, err := emulator.Start(emulator.Options{
 		TenantID: "8d3d5a53-6c2c-4a6c-9b0e-4f5a2b1c9d7e",
@@ -128,13 +130,14 @@ func newServeEnv(t *testing.T, tenant string) *serveEnv {
 		secret: []byte(serveSecret), appID: 42, privateKey: pem, apiURL: github.URL(),
 		graphURL: emu.GraphURL(), authorityHost: emu.AuthorityHost(),
 		tenantID: tenant, clientID: op.ClientID, clientSecret: op.ClientSecret,
-		credential: cred, httpClient: emu.Client(), sync: true, tempDir: t.TempDir(),
+		credential: cred, httpClient: emu.Client(), sync: sync, tempDir: t.TempDir(),
 		logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		getenv: func(k string) string { return env[k] },
 	}
-	srv := httptest.NewServer(newWebhookServer(c).Handler())
+	whs := newWebhookServer(c)
+	srv := httptest.NewServer(whs.Handler())
 	t.Cleanup(srv.Close)
-	return &serveEnv{t: t, emu: emu, github: github, url: srv.URL, logs: logs}
+	return &serveEnv{t: t, whs: whs, emu: emu, github: github, url: srv.URL, logs: logs}
 }
 
 // deliver posts the real payload events/file as event, signed, and returns
@@ -203,7 +206,7 @@ func (s *serveEnv) noSecrets() {
 // secret value reaches GitHub or the log.
 func TestServe(t *testing.T) {
 	t.Parallel()
-	s := newServeEnv(t, "")
+	s := newServeEnv(t, "", true)
 
 	if code := s.deliver("pull_request.opened.json", "pull_request", "d-1"); code != http.StatusAccepted {
 		t.Fatalf("pull_request answered %d\n%s", code, s.logs)
@@ -291,7 +294,7 @@ func TestServe(t *testing.T) {
 // tenant than the server's is not planned, and the comment says why.
 func TestServeOtherTenant(t *testing.T) {
 	t.Parallel()
-	s := newServeEnv(t, "11111111-2222-3333-4444-555555555555")
+	s := newServeEnv(t, "11111111-2222-3333-4444-555555555555", true)
 	s.deliver("pull_request.opened.json", "pull_request", "d-1")
 	comments := s.github.Comments(serveRepo, 2)
 	if len(comments) != 1 || !strings.Contains(comments[0].Body, "appreg.yaml names tenant 8d3d5a53-6c2c-4a6c-9b0e-4f5a2b1c9d7e, but this appreg server signs in to tenant 11111111-2222-3333-4444-555555555555") {
@@ -368,4 +371,27 @@ func TestServeShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("serve returned %v after its context ended", err)
 	}
+}
+
+// TestServeAsync is the server as deployed: the delivery is answered
+// before the work, which the shutdown then waits for.
+func TestServeAsync(t *testing.T) {
+	t.Parallel()
+	s := newServeEnv(t, "", false)
+	start := time.Now()
+	if code := s.deliver("pull_request.opened.json", "pull_request", "d-1"); code != http.StatusAccepted {
+		t.Fatalf("pull_request answered %d", code)
+	}
+	t.Logf("answered in %s", time.Since(start))
+	if err := s.whs.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	comments := s.github.Comments(serveRepo, 2)
+	if len(comments) != 1 || !strings.Contains(comments[0].Body, "<!-- appreg:plan -->") {
+		t.Fatalf("comments after the shutdown: %+v\n%s", comments, s.logs)
+	}
+	if st := s.statuses(serveHead); !strings.HasPrefix(st["appreg/plan"], "success: ") {
+		t.Errorf("appreg/plan = %q", st["appreg/plan"])
+	}
+	s.noSecrets()
 }

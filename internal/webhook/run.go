@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,7 +90,11 @@ func (a *ActionRunner) Run(ctx context.Context, j Job) error {
 	d.Stdout = w
 	err = action.Run(ctx, o, d)
 	w.Flush()
-	return err
+	if err != nil {
+		// The error goes to the server's log, which no runner masks.
+		return errors.New(w.redact(err.Error()))
+	}
+	return nil
 }
 
 // inputVar is the variable the Actions runner sets for input name.
@@ -110,12 +115,16 @@ func (w *logWriter) emit(line string) {
 	if strings.HasPrefix(line, "::add-mask::") {
 		return
 	}
-	for _, s := range w.secrets {
-		if s != "" {
-			line = strings.ReplaceAll(line, s, "***")
+	w.log.Debug("action", "line", w.redact(line))
+}
+
+func (w *logWriter) redact(s string) string {
+	for _, v := range w.secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "***")
 		}
 	}
-	w.log.Debug("action", "line", line)
+	return s
 }
 
 func (w *logWriter) Write(p []byte) (int, error) {

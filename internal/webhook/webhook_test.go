@@ -304,6 +304,35 @@ func TestQueueOrder(t *testing.T) {
 	}
 }
 
+// TestQueueBound: with MaxConcurrent 1, a second repository waits for the
+// first.
+func TestQueueBound(t *testing.T) {
+	t.Parallel()
+	body := event(t)
+	rec := newRecorder(true)
+	s := webhook.New(webhook.Options{Verify: verify, Run: rec.run, MaxConcurrent: 1})
+	h := s.Handler()
+	for _, repo := range []string{"contoso/a", "contoso/b"} {
+		b := withRepo(body, repo)
+		post(h, b, "pull_request", repo, sign(secret, b))
+	}
+	first := <-rec.started
+	select {
+	case second := <-rec.started:
+		t.Fatalf("%s started while %s ran", second, first)
+	case <-time.After(50 * time.Millisecond):
+	}
+	rec.gate <- struct{}{}
+	<-rec.started
+	rec.gate <- struct{}{}
+	if err := s.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if rec.maxBoth != 1 {
+		t.Errorf("%d repositories ran at once, want 1", rec.maxBoth)
+	}
+}
+
 // TestShutdownWaits: Shutdown returns only after the running job ends, and
 // refuses new deliveries meanwhile; with a deadline, it cancels the job.
 func TestShutdownWaits(t *testing.T) {

@@ -86,7 +86,18 @@ func New(o Options) *Server {
 	if o.Remember <= 0 {
 		o.Remember = 10_000
 	}
-	return &Server{o: o, log: o.Logger, seen: newLRU(o.Remember), queue: NewQueue(o.Run, o.MaxConcurrent, o.MaxPending, o.Logger)}
+	s := &Server{o: o, log: o.Logger, seen: newLRU(o.Remember)}
+	// A delivery whose job failed is forgotten, so that redelivering it
+	// (GitHub keeps its id) runs it again.
+	run := func(ctx context.Context, j Job) error {
+		err := o.Run(ctx, j)
+		if err != nil && j.Delivery != "" {
+			s.seen.remove(j.Delivery)
+		}
+		return err
+	}
+	s.queue = NewQueue(run, o.MaxConcurrent, o.MaxPending, o.Logger)
+	return s
 }
 
 // Handler serves POST / and POST /webhook (deliveries) and GET /healthz.
@@ -363,7 +374,8 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 	}
 }
 
-// lru is a bounded set of the most recently added strings.
+// lru is a bounded set of the most recently added strings: the oldest
+// goes when it is full.
 type lru struct {
 	mu    sync.Mutex
 	max   int

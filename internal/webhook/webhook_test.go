@@ -235,6 +235,31 @@ func TestDuplicateDelivery(t *testing.T) {
 	}
 }
 
+// TestRedeliveryAfterFailure: a delivery whose job failed runs again when
+// GitHub redelivers it (same id); one that succeeded does not.
+func TestRedeliveryAfterFailure(t *testing.T) {
+	t.Parallel()
+	body := event(t)
+	runs := 0
+	s := webhook.New(webhook.Options{Verify: verify, Sync: true, Run: func(context.Context, webhook.Job) error {
+		runs++
+		if runs == 1 {
+			return fmt.Errorf("github is down")
+		}
+		return nil
+	}})
+	h := s.Handler()
+	if w := post(h, body, "pull_request", "d", sign(secret, body)); w.Code != http.StatusInternalServerError {
+		t.Errorf("a failed job in sync mode answered %d", w.Code)
+	}
+	for range 2 {
+		post(h, body, "pull_request", "d", sign(secret, body))
+	}
+	if runs != 2 {
+		t.Errorf("ran %d times, want 2 (the failure, then the first redelivery)", runs)
+	}
+}
+
 func TestHealthz(t *testing.T) {
 	t.Parallel()
 	s := webhook.New(webhook.Options{Verify: verify, Run: newRecorder(false).run})

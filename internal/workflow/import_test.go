@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -25,11 +26,14 @@ const (
 // adopt, consent only where asked for.
 type tenant struct {
 	apps    []*appreg.Registration
+	mu      sync.Mutex      // subtests share a tenant
 	consent map[string]bool // what ReadManaged was last asked to read consent for
 }
 
 func (f *tenant) ReadManaged(_ context.Context, prefix string, adopt []string, consent map[string]bool) (*appreg.Set, error) {
+	f.mu.Lock()
 	f.consent = consent
+	f.mu.Unlock()
 	out := &appreg.Set{}
 	for _, r := range f.apps {
 		cp := *r

@@ -200,15 +200,24 @@ func (c *Client) DeleteFederatedCredential(ctx context.Context, objectID, name s
 }
 
 // resourceSP returns the service principal id of a resource API.
+// resourceSP returns the service principal id of a resource API, from the
+// cache the plan's reads filled; one that was missing then (created since,
+// in this run) is read again.
 func (c *Client) resourceSP(ctx context.Context, resourceAppID string) (string, error) {
-	c.forget(resourceAppID) // its roles may have just changed
+	key := strings.ToLower(resourceAppID)
+	c.mu.Lock()
+	r := c.resources[key]
+	c.mu.Unlock()
+	if r != nil {
+		return r.spID, nil
+	}
+	c.forget(resourceAppID)
 	if _, err := c.Catalogs(ctx, []string{resourceAppID}); err != nil {
 		return "", err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := c.resources[strings.ToLower(resourceAppID)]
-	if r == nil {
+	if r = c.resources[key]; r == nil {
 		return "", fmt.Errorf("resource API %s has no service principal in the tenant", resourceAppID)
 	}
 	return r.spID, nil

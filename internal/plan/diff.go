@@ -162,12 +162,12 @@ func (p *planner) registration(want *appreg.Registration) {
 	}
 	appFields := len(d.fields)
 	p.permissions(&c, d, after, have)
-	if len(d.fields) > appFields || action == Adopt {
-		c.UpdateApplication = true
-	}
-	if appFields > 0 {
-		c.UpdateApplication = true
-	}
+	// requiredResourceAccess is part of the application; consent is not
+	// (granting or revoking it alone needs no application PATCH).
+	accessChanged := slices.ContainsFunc(d.fields[appFields:], func(f FieldDiff) bool {
+		return strings.HasSuffix(f.Path, "].delegated") || strings.HasSuffix(f.Path, "].application")
+	})
+	c.UpdateApplication = appFields > 0 || accessChanged || action == Adopt
 	p.owners(&c, d, after, have)
 	p.servicePrincipal(&c, d, after, have, before == nil)
 	p.federated(&c, d, after, have)

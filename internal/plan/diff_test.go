@@ -178,6 +178,9 @@ func TestConsentRevokedWhenAdminConsentTurnedOff(t *testing.T) {
 	if len(c.Grants) != 0 || len(c.Revokes) != 1 || c.Revokes[0].Value != "User.Read.All" {
 		t.Errorf("grants %+v revokes %+v", c.Grants, c.Revokes)
 	}
+	if c.UpdateApplication {
+		t.Error("revoking consent alone must not patch the application")
+	}
 }
 
 func TestChangedEnabledScopeIsDisabledFirst(t *testing.T) {

@@ -71,11 +71,6 @@ func (s *Server) badRequest(r *request, message string) *response {
 	return s.graphError(r, http.StatusBadRequest, "Request_BadRequest", message)
 }
 
-func (s *Server) notFound(r *request, id string) *response {
-	return s.graphError(r, http.StatusNotFound, "Request_ResourceNotFound",
-		fmt.Sprintf("Resource '%s' does not exist or one of its queried reference-property objects are not present.", id))
-}
-
 func (s *Server) methodNotAllowed(r *request) *response {
 	return s.graphError(r, http.StatusMethodNotAllowed, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
 }

@@ -251,13 +251,7 @@ type tfState struct {
 
 func str0(v any) string { s, _ := v.(string); return s }
 
-func list0(v any) []string {
-	out := []string{}
-	for _, s := range stringsOf(v) {
-		out = append(out, s)
-	}
-	return out
-}
+func list0(v any) []string { return append([]string{}, stringsOf(v)...) }
 
 // claimsList splits groupMembershipClaims ("SecurityGroup,ApplicationGroup";
 // null is none) as the provider does.

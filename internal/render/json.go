@@ -54,7 +54,7 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 		Secrets:       orEmpty(p.Secrets),
 		Diagnostics:   orEmpty(p.Diagnostics),
 		Fingerprint:   p.Fingerprint,
-		Summary:       planCounts{c.Create, c.Update, c.Adopt, c.Delete, c.Refused, c.Unchanged, c.Errors},
+		Summary:       planCounts(c),
 	}
 	for i, ch := range p.Changes {
 		fields := make([]plan.FieldDiff, len(ch.Fields))

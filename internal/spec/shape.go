@@ -57,7 +57,10 @@ var registrationShape = shape{
 	"info":                         {"marketingUrl": kString, "privacyStatementUrl": kString, "supportUrl": kString, "termsOfServiceUrl": kString},
 	"servicePrincipal": {
 		"create": kBool, "assignmentRequired": kBool, "tags": kStringList, "notificationEmails": kStringList,
+		"assignments": kObjectList, "memberOf": kStringList, "azureRoles": kObjectList,
 	},
+	"servicePrincipal.assignments[]": {"group": kString, "user": kString, "role": kString},
+	"servicePrincipal.azureRoles[]":  {"role": kString, "scope": kString},
 	"credentials": {"federated": kObjectList, "secrets": kObjectList},
 	"credentials.federated[]": {
 		"name": kString, "github": kObject, "issuer": kString, "subject": kString,
@@ -84,13 +87,14 @@ var optionalClaimKeys = map[string]kind{
 var settingsShape = shape{
 	"": {
 		"apiVersion": kString, "tenantId": kString, "namePrefix": kString, "registrations": kString,
-		"defaults": kObject, "deletion": kObject, "policy": kObject,
+		"defaults": kObject, "deletion": kObject, "policy": kObject, "azure": kObject,
 	},
+	"azure": {"scopes": kStringList},
 	"defaults": {"audience": kString, "instanceLock": kBool, "owners": kStringList, "tags": kStringList},
 	"deletion": {"allow": kBool, "maxPerRun": kInt},
 	"policy": {
 		"reviewers": kObjectMap, "require": kStringMap, "privileged": kStringList,
-		"secrets": kObject, "redirectUris": kObject,
+		"privilegedAzureRoles": kStringList, "secrets": kObject, "redirectUris": kObject,
 	},
 	"policy.reviewers.*":  {"teams": kStringList, "users": kStringList, "required": kInt},
 	"policy.secrets":      {"maxLifetime": kDuration},

@@ -376,3 +376,11 @@ func (s *Server) userID(key string) func() (string, *apiError) {
 		return u.id(), nil
 	}
 }
+
+// AppRoleAssignedTo returns the app role assignments granted on the
+// service principal spID (to users, groups and service principals).
+func (s *Server) AppRoleAssignedTo(spID string) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sortedCopies(s.assignmentsWhere("resourceId", spID))
+}

@@ -61,7 +61,7 @@ var registrationShape = shape{
 	},
 	"servicePrincipal.assignments[]": {"group": kString, "user": kString, "role": kString},
 	"servicePrincipal.azureRoles[]":  {"role": kString, "scope": kString},
-	"credentials": {"federated": kObjectList, "secrets": kObjectList},
+	"credentials":                    {"federated": kObjectList, "secrets": kObjectList},
 	"credentials.federated[]": {
 		"name": kString, "github": kObject, "issuer": kString, "subject": kString,
 		"audiences": kStringList, "description": kString,
@@ -89,7 +89,7 @@ var settingsShape = shape{
 		"apiVersion": kString, "tenantId": kString, "namePrefix": kString, "registrations": kString,
 		"defaults": kObject, "deletion": kObject, "policy": kObject, "azure": kObject,
 	},
-	"azure": {"scopes": kStringList},
+	"azure":    {"scopes": kStringList},
 	"defaults": {"audience": kString, "instanceLock": kBool, "owners": kStringList, "tags": kStringList},
 	"deletion": {"allow": kBool, "maxPerRun": kInt},
 	"policy": {

@@ -234,6 +234,9 @@ func (s *Server) postApplication(r *request) *response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := mayCreateApp(r); err != nil {
+		return s.fail(r, err)
+	}
 	owners, err := s.takeOwnersBind(body, "Application")
 	if err != nil {
 		return s.fail(r, err)
@@ -243,6 +246,7 @@ func (s *Server) postApplication(r *request) *response {
 		return s.fail(r, err)
 	}
 	a.owners = owners
+	ownCreated(r, &a.owners)
 	setBeta(&a.object, beta)
 	return s.created(r, withBeta(r, a.props, a.beta, betaApplicationTemplate()), "applications")
 }
@@ -274,10 +278,14 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 			if _, ok := body["displayName"]; !ok {
 				return s.fail(r, errInvalidValue("displayName", "Application"))
 			}
+			if err := mayCreateApp(r); err != nil {
+				return s.fail(r, err)
+			}
 			a, err := s.createApp(body, k.value, true)
 			if err != nil {
 				return s.fail(r, err)
 			}
+			ownCreated(r, &a.owners)
 			setBeta(&a.object, beta)
 			resp := s.created(r, withBeta(r, a.props, a.beta, betaApplicationTemplate()), "applications")
 			resp.header.Set("Preference-Applied", "create-if-missing")
@@ -287,6 +295,9 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 	}
 	if k.prop != "uniqueName" && !s.seen(&a.vis) {
 		return s.fail(r, errNotFound(k.value))
+	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
+		return s.fail(r, err)
 	}
 	if err := s.patchApp(a, body); err != nil {
 		return s.fail(r, err)
@@ -313,6 +324,9 @@ func (s *Server) deleteApplication(r *request, k appKey) *response {
 	defer s.mu.Unlock()
 	a, err := s.lookupApp(k)
 	if err != nil {
+		return s.fail(r, err)
+	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
 		return s.fail(r, err)
 	}
 	s.softDeleteApp(a)

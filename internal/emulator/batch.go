@@ -104,6 +104,7 @@ func (s *Server) runBatchItem(outer *request, it *batchItem) *response {
 	}
 	path, query, err := batchURL(it.URL, outer.version)
 	r := newRequest(it.Method, outer.version, path, query, header)
+	r.caller = outer.caller
 	if crid := header.Get("client-request-id"); crid == "" {
 		r.clientRequestID = outer.clientRequestID
 	}

@@ -279,7 +279,7 @@ func newRequest(method, version, path string, query url.Values, header http.Head
 	}
 	return &request{
 		method: strings.ToUpper(method), version: version, path: path, query: query, header: header,
-		requestID: newGUID(), clientRequestID: crid,
+		requestID: newGUID(), clientRequestID: crid, caller: &caller{perm: map[string]bool{}},
 	}
 }
 

@@ -2,20 +2,12 @@ package emulator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/catalog"
 )
-
-// operatorRoles are the Microsoft Graph application permissions granted to
-// the operator (appreg's own identity) in a fresh tenant.
-var operatorRoles = []string{
-	"Application.ReadWrite.All",
-	"AppRoleAssignment.ReadWrite.All",
-	"DelegatedPermissionGrant.ReadWrite.All",
-	"User.Read.All",
-}
 
 // firstPartyScopes are the delegated scopes of well-known first-party APIs
 // other than Microsoft Graph (user_impersonation, with the ids these APIs
@@ -30,7 +22,7 @@ var firstPartyScopes = map[string]string{
 // seed fills a new tenant: users, the Microsoft Graph service principal
 // with the real permission catalog, the well-known first-party APIs, and
 // the operator application with its secret and Graph permissions.
-func (s *Server) seed(users []string) error {
+func (s *Server) seed(users, operatorRoles []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.t.verifiedHosts[s.defaultDomain()] = true
@@ -39,9 +31,9 @@ func (s *Server) seed(users []string) error {
 			return fmt.Errorf("seeding user %q: %w", upn, err)
 		}
 	}
-	graphSP := s.firstPartySP(appreg.MicrosoftGraphAppID, "Microsoft Graph")
+	graphSP := s.firstPartySP(graphAppID, "Microsoft Graph")
 	graphSP.props["servicePrincipalNames"] = []any{
-		appreg.MicrosoftGraphAppID, "https://graph.microsoft.com", "https://graph.microsoft.com/",
+		graphAppID, "https://graph.microsoft.com", "https://graph.microsoft.com/",
 		"https://canary.graph.microsoft.com", "https://ags.windows.net", "https://dod-graph.microsoft.us",
 	}
 	cat := catalog.Graph()
@@ -78,7 +70,7 @@ func (s *Server) seed(users []string) error {
 	graphSP.props["oauth2PermissionScopes"] = scopes
 
 	for alias, appID := range appreg.KnownAPIs {
-		if appID == appreg.MicrosoftGraphAppID {
+		if appID == graphAppID {
 			continue
 		}
 		name := catalog.FirstPartyName(appID)
@@ -99,7 +91,7 @@ func (s *Server) seed(users []string) error {
 			}}
 		}
 	}
-	return s.seedOperator(graphSP)
+	return s.seedOperator(graphSP, operatorRoles)
 }
 
 func nullable(s string) any {
@@ -120,14 +112,14 @@ func (s *Server) firstPartySP(appID, name string) *servicePrincipal {
 	props["appOwnerOrganizationId"] = microsoftTenantID
 	props["publisherName"] = "Microsoft Services"
 	props["servicePrincipalNames"] = []any{appID}
-	props["signInAudience"] = appreg.AudienceMultipleOrgs
+	props["signInAudience"] = audienceMultipleOrgs
 	sp := &servicePrincipal{object: object{seq: s.t.nextSeq(), props: props}}
 	s.t.addSP(sp)
 	return sp
 }
 
 // seedOperator creates appreg's own identity. The caller holds s.mu.
-func (s *Server) seedOperator(graphSP *servicePrincipal) error {
+func (s *Server) seedOperator(graphSP *servicePrincipal, operatorRoles []string) error {
 	a, apiErr := s.createApp(map[string]any{
 		"displayName": "appreg operator",
 		"description": "appreg's own identity in the emulated tenant",
@@ -143,7 +135,7 @@ func (s *Server) seedOperator(graphSP *servicePrincipal) error {
 	if apiErr != nil {
 		return fmt.Errorf("creating operator service principal: %w", apiErr)
 	}
-	for _, role := range operatorRoles {
+	for _, role := range slices.Compact(slices.Sorted(slices.Values(operatorRoles))) {
 		p, ok := catalog.Graph().Lookup(catalog.Application, role)
 		if !ok {
 			return fmt.Errorf("operator role %s is not in the Graph catalog", role)

@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,11 @@ type Options struct {
 	Now func() time.Time
 	// Logger, when set, receives one line per request (never a body).
 	Logger *slog.Logger
+	// OperatorRoles are the Microsoft Graph application permissions of the
+	// operator (appreg's own identity); nil means LeastPrivilegeRoles.
+	// GrantRoles adds to them.
+	OperatorRoles []string
+	GrantRoles    []string
 }
 
 // Credentials identify an application that can obtain tokens from the
@@ -135,7 +141,11 @@ func newServer(opts Options) (*Server, error) {
 		stats:    map[string]int{},
 	}
 	s.t = newTenant()
-	if err := s.seed(opts.Users); err != nil {
+	roles := opts.OperatorRoles
+	if roles == nil {
+		roles = LeastPrivilegeRoles
+	}
+	if err := s.seed(opts.Users, append(slices.Clone(roles), opts.GrantRoles...)); err != nil {
 		return nil, fmt.Errorf("seeding tenant: %w", err)
 	}
 	return s, nil

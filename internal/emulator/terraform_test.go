@@ -433,7 +433,11 @@ func (p *tfProvider) tfMetadata(s *Server) (login, graph string) {
 
 func TestTerraformProviderReplay(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{})
+	// The replayed configuration leaves the caller out of the owners, so
+	// the provider removes it after creating each object; Terraform's
+	// azuread docs say Application.ReadWrite.OwnedBy then does not suffice
+	// (the caller must stay an owner), hence Application.ReadWrite.All.
+	s := start(t, Options{GrantRoles: readWriteAll})
 	op := s.Operator()
 	p := newTFProvider(t, s)
 	bind := func(v1, id string) string { return v1 + "/directoryObjects/" + id }

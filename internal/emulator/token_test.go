@@ -122,7 +122,8 @@ func TestTokenEndpoint(t *testing.T) {
 	if roles, _ := claims["roles"].([]any); len(roles) != 1 || roles[0] != "User.Read.All" {
 		t.Errorf("roles = %v", claims["roles"])
 	}
-	if claims["oid"] != sp["id"] || claims["appid"] != appID || claims["aud"] != "https://graph.microsoft.com" || claims["iss"] != s.URL()+"/"+s.TenantID()+"/v2.0" {
+	if claims["oid"] != sp["id"] || claims["appid"] != appID || claims["aud"] != "https://graph.microsoft.com" ||
+		claims["iss"] != "https://sts.windows.net/"+s.TenantID()+"/" || claims["ver"] != "1.0" || claims["azp"] != nil {
 		t.Errorf("claims = %v", claims)
 	}
 	if exp := claims["exp"].(float64); int64(exp) != clk.Now().Add(3599*time.Second).Unix() {

@@ -173,6 +173,9 @@ func (c *Client) Self(ctx context.Context) (appreg.Owner, error) {
 	var claims struct {
 		OID   string `json:"oid"`
 		AppID string `json:"appid"`
+		AZP   string `json:"azp"`
+		IDTyp string `json:"idtyp"`
+		SCP   string `json:"scp"`
 	}
 	if err := jwtClaims(tok.Token, &claims); err != nil {
 		return appreg.Owner{}, err
@@ -180,7 +183,21 @@ func (c *Client) Self(ctx context.Context) (appreg.Owner, error) {
 	if claims.OID == "" {
 		return appreg.Owner{}, errors.New("the Graph access token has no oid claim")
 	}
-	return appreg.Owner{Ref: "sp:" + claims.AppID, Kind: appreg.OwnerServicePrincipal, ID: claims.OID}, nil
+	// A delegated token (Azure CLI, DefaultAzureCredential on a laptop)
+	// names a user: oid is that person, not appreg's service principal
+	// (access-token-claims-reference: idtyp "user", scp). appreg then keeps
+	// no owner of its own: it neither labels the person sp:<appid> nor
+	// makes them owner of every application it manages.
+	if claims.IDTyp == "user" || claims.IDTyp == "" && claims.SCP != "" {
+		c.log.WarnContext(ctx, "signed in as a user, not as an application: appreg adds no owner of its own to the applications it manages (owners come from the files only); apply with an application identity to keep it an owner",
+			"userObjectId", claims.OID)
+		return appreg.Owner{}, nil
+	}
+	appID := claims.AppID
+	if appID == "" {
+		appID = claims.AZP // v2.0 tokens
+	}
+	return appreg.Owner{Ref: "sp:" + appID, Kind: appreg.OwnerServicePrincipal, ID: claims.OID}, nil
 }
 
 // Error is a failed Graph request, with what Graph said about it.

@@ -114,7 +114,7 @@ const pageSize = 100
 // listApplications lists the managed applications with the prefix, handing
 // every pageSize of them to page as they arrive.
 func (c *Client) listApplications(ctx context.Context, prefix string, page func([]*appreg.Registration) error) ([]*appreg.Registration, error) {
-	top := int32(999)
+	top := int32(pageSize) // Graph's largest page with $expand
 	resp, err := c.sdk.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
 			Filter: &markerFilter, Select: appSelect, Top: &top, Expand: []string{"owners"},

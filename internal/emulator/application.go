@@ -82,6 +82,9 @@ func (s *Server) createApp(body map[string]any, uniqueName string, lag bool) (*a
 	a := &application{object: object{seq: s.t.nextSeq(), props: props}, secrets: map[string]*secret{}}
 	if lag {
 		a.vis = s.newVisibility()
+		if aud := str(props["signInAudience"]); aud == audienceOrgsAndMSA || aud == audiencePersonalMSA {
+			a.msaVis = s.newVisibility()
+		}
 	}
 	s.t.addApp(a)
 	return a, nil
@@ -112,7 +115,25 @@ func (s *Server) patchApp(a *application, body map[string]any) *apiError {
 		}
 		props[k] = merged
 	}
-	if err := s.t.validateApp(props, a.props, s.tenantID); err != nil {
+	// Writing an application with a personal-account audience right after
+	// creating it answers 409 Error_MsaAppDoesNotExist until the Microsoft
+	// account side exists (hashicorp/terraform-provider-azuread#1764).
+	if !s.seen(&a.msaVis) {
+		return &apiError{http.StatusConflict, "Error_MsaAppDoesNotExist", "The corresponding MSA application does not exist."}
+	}
+	// Until a write that disabled scopes or app roles has replicated, they
+	// still count as enabled: changing or removing them answers
+	// CannotDeleteOrUpdateEnabledEntitlement (Terraform's application
+	// resource retries it after disabling).
+	old := a.props
+	if a.enabledBefore != nil {
+		if s.seen(&a.disableVis) {
+			a.enabledBefore = nil
+		} else {
+			old = a.enabledBefore
+		}
+	}
+	if err := s.t.validateApp(props, old, s.tenantID); err != nil {
 		return err
 	}
 	if u := str(props["uniqueName"]); u != "" {
@@ -121,11 +142,40 @@ func (s *Server) patchApp(a *application, body map[string]any) *apiError {
 		}
 	}
 	oldName := str(a.props["displayName"])
+	if disables(a.props, props) {
+		if v := s.newVisibility(); v.reads > 0 || !v.until.IsZero() {
+			a.enabledBefore, a.disableVis = a.props, v
+		}
+	}
 	s.t.removeApp(a)
 	a.props = props
 	s.t.addApp(a)
 	s.syncSP(a, oldName)
 	return nil
+}
+
+// disables reports whether after disables an app role or scope that is
+// enabled in before.
+func disables(before, after map[string]any) bool {
+	perms := func(p map[string]any) []any {
+		api, _ := p["api"].(map[string]any)
+		scopes, _ := api["oauth2PermissionScopes"].([]any)
+		roles, _ := p["appRoles"].([]any)
+		return append(append([]any{}, roles...), scopes...)
+	}
+	after2 := perms(after)
+	for _, b := range perms(before) {
+		bm := b.(map[string]any)
+		if bm["isEnabled"] != true {
+			continue
+		}
+		for _, a := range after2 {
+			if am := a.(map[string]any); strings.EqualFold(str(am["id"]), str(bm["id"])) && am["isEnabled"] == false {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // syncSP copies what Entra derives from the application onto its service

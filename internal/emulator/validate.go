@@ -198,9 +198,10 @@ func (t *tenant) validateApp(p, old map[string]any, tenantID string) *apiError {
 	if err := validatePermissions(scopes, "oauth2PermissionScopes", false); err != nil {
 		return err
 	}
+	var oldScopes []any
 	if old != nil {
 		oldAPI, _ := old["api"].(map[string]any)
-		oldScopes, _ := oldAPI["oauth2PermissionScopes"].([]any)
+		oldScopes, _ = oldAPI["oauth2PermissionScopes"].([]any)
 		oldRoles, _ := old["appRoles"].([]any)
 		if !enabledKept(oldRoles, roles) || !enabledKept(oldScopes, scopes) {
 			return errEnabledPermission
@@ -212,13 +213,23 @@ func (t *tenant) validateApp(p, old map[string]any, tenantID string) *apiError {
 			return errInvalidValue("api", "Application")
 		}
 		for _, id := range m["delegatedPermissionIds"].([]any) {
-			if !findByID(scopes, str(id)) {
-				return errBadRequest("Property PreAuthorizedApplication references applications that cannot be found.")
+			// Graph checks pre-authorized permission ids against the
+			// scopes the application had before this write: a scope
+			// defined in the same request body is not found
+			// (microsoftgraph/microsoft-graph-docs#20177; the error as
+			// reported in microsoftgraph/microsoft-graph-docs#12675).
+			if !findByID(scopes, str(id)) || !findByID(oldScopes, str(id)) {
+				return errUnknownPreAuthorized
 			}
 		}
 	}
 	return nil
 }
+
+// errUnknownPreAuthorized is Graph's answer to pre-authorizing a
+// permission id the application does not have (yet).
+var errUnknownPreAuthorized = &apiError{http.StatusBadRequest, "InvalidValue",
+	"Property api.preAuthorizedApplications.delegatedPermissionIds has a Permission Id that cannot be found in the AppPermissions sets."}
 
 func findByID(items []any, id string) bool {
 	for _, it := range items {

@@ -69,6 +69,7 @@ type Client struct {
 
 	mu        sync.Mutex
 	resources map[string]*resource // by lower-case appId
+	disabled  map[string]bool      // object ids whose scopes or roles DisableFirst disabled
 
 	inflight chan struct{} // bounds the $batch requests in flight
 	doneMu   sync.Mutex    // serialises $batch item callbacks
@@ -155,6 +156,7 @@ func New(o Options) (*Client, error) {
 		sdk: sdk, adapter: adapter,
 		cred: o.Credential, scope: scope, opts: o, log: o.Logger,
 		resources: map[string]*resource{},
+		disabled:  map[string]bool{},
 		inflight:  make(chan struct{}, batchConcurrency),
 	}, nil
 }
@@ -282,12 +284,24 @@ func status(err error) int {
 }
 
 // lagging reports whether err is what Graph answers while a just-created
-// object has not replicated yet.
+// object has not replicated yet: 404 Request_ResourceNotFound for the
+// object itself, NoBackingApplicationObject when creating the service
+// principal of a new application (Terraform's service_principal_resource.go
+// retries it), and 409 Error_MsaAppDoesNotExist when writing an application
+// with a personal-account audience just created
+// (hashicorp/terraform-provider-azuread#1764). Nothing else is retried.
 func lagging(err error) bool {
 	c := code(err)
 	return c == "Request_ResourceNotFound" || c == "NoBackingApplicationObject" || status(err) == http.StatusNotFound ||
+		c == "Error_MsaAppDoesNotExist" ||
 		strings.Contains(strings.ToLower(errMessage(err)), "does not reference a valid application object")
 }
+
+// disabling reports whether err is Graph refusing to change a scope or app
+// role that a write just disabled: the disable has not replicated yet
+// (Terraform's application resource retries CannotDeleteOrUpdateEnabledEntitlement
+// after disabling).
+func disabling(err error) bool { return code(err) == "CannotDeleteOrUpdateEnabledEntitlement" }
 
 func errMessage(err error) string {
 	var e *Error
@@ -300,10 +314,16 @@ func errMessage(err error) string {
 // retryLag runs op until it succeeds, fails with something other than
 // replication lag, or the bound is reached.
 func (c *Client) retryLag(ctx context.Context, what string, op func() error) error {
+	return c.retryWhile(ctx, what, lagging, op)
+}
+
+// retryWhile runs op until it succeeds, fails with an error retry does not
+// accept, or the bound is reached.
+func (c *Client) retryWhile(ctx context.Context, what string, retry func(error) bool, op func() error) error {
 	wait := c.opts.LagBackoff
 	var err error
 	for attempt := 0; ; attempt++ {
-		if err = op(); err == nil || !lagging(err) || attempt >= c.opts.LagRetries {
+		if err = op(); err == nil || !retry(err) || attempt >= c.opts.LagRetries {
 			return err
 		}
 		c.log.DebugContext(ctx, "graph replication lag, retrying", "op", what, "attempt", attempt+1, "wait", wait)

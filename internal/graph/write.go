@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -34,13 +35,31 @@ func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Regis
 		objectID, appID = have.Observed.ObjectID, have.Observed.AppID
 	}
 	body := applicationModel(want, have, access, appID)
+	// Graph refuses to pre-authorize a scope defined in the same write:
+	// the scopes go first, the pre-authorization in a second write.
+	preAuth := deferPreAuthorization(body, have)
 	if have != nil && have.Observed != nil && !have.Observed.Managed {
 		body.SetUniqueName(ptr(want.UniqueName))
 		_, err := c.sdk.Applications().ByApplicationId(objectID).Patch(ctx, body, nil)
-		return objectID, appID, wrap(err, "adopting application %s as %q", appID, want.UniqueName)
+		if err != nil {
+			return objectID, appID, wrap(err, "adopting application %s as %q", appID, want.UniqueName)
+		}
+		return objectID, appID, c.preAuthorize(ctx, objectID, want.UniqueName, preAuth)
 	}
 	name := want.UniqueName
-	created, err := c.sdk.ApplicationsWithUniqueName(&name).Patch(ctx, body, &applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderPatchRequestConfiguration{Headers: createIfMissing()})
+	c.mu.Lock()
+	justDisabled := c.disabled[objectID]
+	c.mu.Unlock()
+	retry := func(error) bool { return false }
+	if justDisabled {
+		retry = disabling
+	}
+	var created models.Applicationable
+	err = c.retryWhile(ctx, "upserting application "+name, retry, func() error {
+		var err error
+		created, err = c.sdk.ApplicationsWithUniqueName(&name).Patch(ctx, body, &applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderPatchRequestConfiguration{Headers: createIfMissing()})
+		return err
+	})
 	if err != nil {
 		return "", "", wrap(err, "upserting application %q", name)
 	}
@@ -78,7 +97,66 @@ func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Regis
 			return objectID, appID, err
 		}
 	}
-	return objectID, appID, nil
+	return objectID, appID, c.preAuthorize(ctx, objectID, name, preAuth)
+}
+
+// deferPreAuthorization takes out of body's pre-authorized applications
+// the permission ids of scopes the application does not have yet (have's
+// scopes), for a second write, and returns the complete api to write then
+// (nil when nothing had to wait). Graph checks pre-authorized ids against
+// the scopes stored before the write (InvalidValue "…has a Permission Id
+// that cannot be found in the AppPermissions sets").
+func deferPreAuthorization(body models.Applicationable, have *appreg.Registration) models.ApiApplicationable {
+	api := body.GetApi()
+	if api == nil {
+		return nil
+	}
+	existing := map[string]bool{}
+	if have != nil && have.API != nil {
+		for _, s := range have.API.Scopes {
+			existing[strings.ToLower(s.ID)] = true
+		}
+	}
+	var first []models.PreAuthorizedApplicationable
+	deferred := false
+	for _, p := range api.GetPreAuthorizedApplications() {
+		var ids []string
+		for _, id := range p.GetDelegatedPermissionIds() {
+			if existing[strings.ToLower(id)] {
+				ids = append(ids, id)
+			} else {
+				deferred = true
+			}
+		}
+		if len(ids) > 0 {
+			q := models.NewPreAuthorizedApplication()
+			q.SetAppId(p.GetAppId())
+			q.SetDelegatedPermissionIds(ids)
+			first = append(first, q)
+		}
+	}
+	if !deferred {
+		return nil
+	}
+	full := models.NewApiApplication()
+	full.SetRequestedAccessTokenVersion(api.GetRequestedAccessTokenVersion())
+	full.SetOauth2PermissionScopes(api.GetOauth2PermissionScopes())
+	full.SetPreAuthorizedApplications(api.GetPreAuthorizedApplications())
+	api.SetPreAuthorizedApplications(append([]models.PreAuthorizedApplicationable{}, first...))
+	return full
+}
+
+// preAuthorize writes the api deferred by deferPreAuthorization, if any.
+func (c *Client) preAuthorize(ctx context.Context, objectID, name string, api models.ApiApplicationable) error {
+	if api == nil {
+		return nil
+	}
+	patch := models.NewApplication()
+	patch.SetApi(api)
+	return c.retryLag(ctx, "pre-authorizing clients of "+name, func() error {
+		_, err := c.sdk.Applications().ByApplicationId(objectID).Patch(ctx, patch, nil)
+		return wrap(err, "pre-authorizing clients of %q (after writing its scopes)", name)
+	})
 }
 
 // DisableFirst disables, in a PATCH of its own, the enabled scopes and app
@@ -107,6 +185,11 @@ func (c *Client) DisableFirst(ctx context.Context, have *appreg.Registration, va
 	}
 	patch.SetAppRoles(roleModels(roles))
 	_, err := c.sdk.Applications().ByApplicationId(have.Observed.ObjectID).Patch(ctx, patch, nil)
+	if err == nil {
+		c.mu.Lock()
+		c.disabled[have.Observed.ObjectID] = true
+		c.mu.Unlock()
+	}
 	return wrap(err, "disabling %s of %q before changing them", strings.Join(values, ", "), have.UniqueName)
 }
 
@@ -129,11 +212,21 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 	if want.NotificationEmails != nil {
 		body.SetNotificationEmailAddresses(want.NotificationEmails)
 	}
+	if have.Tags == nil && have.NotificationEmails == nil && have.AssignmentRequired == nil {
+		// None observed: create it with appreg as its owner.
+		id, err := c.createServicePrincipal(ctx, appID, body)
+		if err != nil || id != "" {
+			return id, err
+		}
+	}
 	var id string
 	err := c.retryLag(ctx, "upserting service principal of "+appID, func() error {
 		sp, err := c.sdk.ServicePrincipalsWithAppId(&appID).Patch(ctx, body, &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderPatchRequestConfiguration{Headers: createIfMissing()})
 		if sp != nil {
 			id = deref(sp.GetId())
+		}
+		if status(err) == http.StatusForbidden {
+			return notOwner(wrap(err, "upserting the service principal of application %s", appID), "service principal of application "+appID)
 		}
 		return wrap(err, "upserting the service principal of application %s", appID)
 	})
@@ -148,6 +241,46 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 		return wrap(err, "reading the service principal of application %s", appID)
 	})
 	return id, err
+}
+
+// createServicePrincipal creates the service principal of appID with
+// appreg's own service principal bound as its owner in the same request
+// (owners@odata.bind): with Application.ReadWrite.OwnedBy, appreg may
+// change later only the service principals it owns, and it cannot add
+// itself as owner afterwards. It returns "" without error when the service
+// principal exists already (a re-run), for the caller to upsert it.
+func (c *Client) createServicePrincipal(ctx context.Context, appID string, body models.ServicePrincipalable) (string, error) {
+	self, err := c.Self(ctx)
+	if err != nil {
+		return "", err
+	}
+	create := models.NewServicePrincipal()
+	create.SetAppId(ptr(appID))
+	create.SetTags(body.GetTags())
+	create.SetAppRoleAssignmentRequired(body.GetAppRoleAssignmentRequired())
+	create.SetNotificationEmailAddresses(body.GetNotificationEmailAddresses())
+	if self.ID != "" {
+		create.SetAdditionalData(map[string]any{
+			"owners@odata.bind": []string{strings.TrimSuffix(c.adapter.GetBaseUrl(), "/") + "/directoryObjects/" + self.ID},
+		})
+	}
+	var id string
+	err = c.retryLag(ctx, "creating service principal of "+appID, func() error {
+		sp, err := c.sdk.ServicePrincipals().Post(ctx, create, nil)
+		if sp != nil {
+			id = deref(sp.GetId())
+		}
+		return wrap(err, "creating the service principal of application %s", appID)
+	})
+	if status(err) == http.StatusConflict {
+		return "", nil
+	}
+	return id, err
+}
+
+// notOwner explains a 403 on an object appreg does not own.
+func notOwner(err error, what string) error {
+	return fmt.Errorf("%w (appreg is not an owner of the %s: with Application.ReadWrite.OwnedBy it may change only what it owns; add appreg's service principal as an owner or grant Application.ReadWrite.All)", err, what)
 }
 
 // AddOwner adds an owner; one that already is an owner is not an error.

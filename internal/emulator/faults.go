@@ -45,6 +45,10 @@ type FailRule struct {
 	Code, Message string
 	// Times is how many requests fail (default 1).
 	Times int
+	// Effect makes the request take effect before its answer is replaced
+	// by the failure: a write whose answer was lost (a 5xx from a gateway
+	// after the directory committed it).
+	Effect bool
 }
 
 // SetFaults replaces the injected faults.

@@ -387,12 +387,20 @@ func (c *Client) RevokeAppRole(ctx context.Context, clientSPID, resourceAppID, a
 	if err != nil {
 		return wrap(err, "listing app role assignments of service principal %s", clientSPID)
 	}
-	for _, a := range resp.GetValue() {
-		if strings.EqualFold(uuidString(a.GetResourceId()), resSP) && strings.EqualFold(uuidString(a.GetAppRoleId()), appRoleID) {
-			err := c.sdk.ServicePrincipals().ByServicePrincipalId(resSP).AppRoleAssignedTo().ByAppRoleAssignmentId(deref(a.GetId())).Delete(ctx, nil)
-			if err != nil && status(err) != 404 {
-				return wrap(err, "revoking app role %s of %s from service principal %s", appRoleID, resourceAppID, clientSPID)
+	var ids []string
+	err = eachItem(ctx, c, "listing app role assignments of service principal "+clientSPID, resp, models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue,
+		func(a models.AppRoleAssignmentable) {
+			if strings.EqualFold(uuidString(a.GetResourceId()), resSP) && strings.EqualFold(uuidString(a.GetAppRoleId()), appRoleID) {
+				ids = append(ids, deref(a.GetId()))
 			}
+		})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		err := c.sdk.ServicePrincipals().ByServicePrincipalId(resSP).AppRoleAssignedTo().ByAppRoleAssignmentId(id).Delete(ctx, nil)
+		if err != nil && status(err) != 404 {
+			return wrap(err, "revoking app role %s of %s from service principal %s", appRoleID, resourceAppID, clientSPID)
 		}
 	}
 	return nil
@@ -415,12 +423,12 @@ func (c *Client) SetDelegatedConsent(ctx context.Context, clientSPID, resourceAp
 		if err != nil {
 			return wrap(err, "reading delegated permission grants of service principal %s", clientSPID)
 		}
-		for _, g := range resp.GetValue() {
-			if strings.EqualFold(deref(g.GetResourceId()), resSP) {
-				grant = g
-			}
-		}
-		return nil
+		return eachItem(ctx, c, "reading delegated permission grants of service principal "+clientSPID, resp, models.CreateOAuth2PermissionGrantCollectionResponseFromDiscriminatorValue,
+			func(g models.OAuth2PermissionGrantable) {
+				if strings.EqualFold(deref(g.GetResourceId()), resSP) {
+					grant = g
+				}
+			})
 	})
 	if err != nil {
 		return err

@@ -117,7 +117,7 @@ func (s *Server) runBatchItem(outer *request, it *batchItem) *response {
 	}
 	pattern, h := s.route(r)
 	s.count("batch:"+routeKey(r, pattern), false)
-	if resp := s.injected(r, false); resp != nil {
+	if resp := s.injected(r, false, h); resp != nil {
 		return resp
 	}
 	return h(r)

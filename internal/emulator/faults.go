@@ -111,8 +111,11 @@ func (s *Server) takeRule(method, path string) (FailRule, bool) {
 // injected returns the failure to answer instead of handling a Graph
 // request or $batch item, or nil. outer says whether this is an HTTP request
 // (server errors are injected only there).
-func (s *Server) injected(r *request, outer bool) *response {
+func (s *Server) injected(r *request, outer bool, h handler) *response {
 	if rule, ok := s.takeRule(r.method, "/"+r.version+r.path); ok {
+		if rule.Effect {
+			h(r)
+		}
 		code, msg := rule.Code, rule.Message
 		if code == "" || msg == "" {
 			dc, dm := defaultError(rule.Status)

@@ -340,7 +340,7 @@ func (s *Server) handleGraph(ctx context.Context, hr *http.Request, r *request, 
 	if resp := s.authenticate(r); resp != nil {
 		return resp
 	}
-	if resp := s.injected(r, true); resp != nil {
+	if resp := s.injected(r, true, h); resp != nil {
 		return resp
 	}
 	return h(r)

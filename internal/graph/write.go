@@ -257,8 +257,10 @@ func (c *Client) createServicePrincipal(ctx context.Context, appID string, body 
 	create := models.NewServicePrincipal()
 	create.SetAppId(ptr(appID))
 	create.SetTags(body.GetTags())
-	create.SetAppRoleAssignmentRequired(body.GetAppRoleAssignmentRequired())
-	create.SetNotificationEmailAddresses(body.GetNotificationEmailAddresses())
+	setIf(body.GetAppRoleAssignmentRequired(), create.SetAppRoleAssignmentRequired)
+	if e := body.GetNotificationEmailAddresses(); e != nil {
+		create.SetNotificationEmailAddresses(e)
+	}
 	if self.ID != "" {
 		create.SetAdditionalData(map[string]any{
 			"owners@odata.bind": []string{strings.TrimSuffix(c.adapter.GetBaseUrl(), "/") + "/directoryObjects/" + self.ID},

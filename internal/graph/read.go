@@ -260,7 +260,7 @@ func setServicePrincipal(r *appreg.Registration, sp models.ServicePrincipalable)
 	r.Observed.ServicePrincipalID = deref(sp.GetId())
 	r.ServicePrincipal = &appreg.ServicePrincipal{
 		AssignmentRequired: ptr(deref(sp.GetAppRoleAssignmentRequired())),
-		Tags:               slices.DeleteFunc(nonNil(sp.GetTags()), func(t string) bool { return t == appreg.MarkerTag }),
+		Tags:               slices.DeleteFunc(nonNil(sp.GetTags()), systemSPTag),
 		NotificationEmails: nonNil(sp.GetNotificationEmailAddresses()),
 	}
 }

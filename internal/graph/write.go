@@ -206,8 +206,8 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 	if have == nil {
 		have = &appreg.ServicePrincipal{}
 	}
-	tags := slices.Clone(pickSlice(want.Tags, have.Tags))
-	body.SetTags(append(slices.DeleteFunc(tags, func(t string) bool { return t == appreg.MarkerTag }), appreg.MarkerTag))
+	tags := slices.DeleteFunc(slices.Clone(pickSlice(want.Tags, have.Tags)), systemSPTag)
+	body.SetTags(append(tags, integratedAppTag, appreg.MarkerTag))
 	setIf(want.AssignmentRequired, body.SetAppRoleAssignmentRequired)
 	if want.NotificationEmails != nil {
 		body.SetNotificationEmailAddresses(want.NotificationEmails)
@@ -242,6 +242,16 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 	})
 	return id, err
 }
+
+// integratedAppTag is the tag the Entra admin center gives the service
+// principals it creates: without it, a service principal is not listed
+// under Enterprise applications (Terraform's azuread docs, feature_tags
+// enterprise). appreg sets it on every service principal it writes.
+const integratedAppTag = "WindowsAzureActiveDirectoryIntegratedApp"
+
+// systemSPTag reports whether a service principal tag is one appreg sets
+// itself (and so hides from the observed tags).
+func systemSPTag(t string) bool { return t == appreg.MarkerTag || t == integratedAppTag }
 
 // createServicePrincipal creates the service principal of appID with
 // appreg's own service principal bound as its owner in the same request

@@ -215,3 +215,60 @@ func TestAddPasswordAfterALostAnswerLeavesOneSecret(t *testing.T) {
 		t.Error("the returned secret is not one Graph issued")
 	}
 }
+
+// Under replication lag, Graph's documented replication errors are retried
+// within the bound: NoBackingApplicationObject creating the service
+// principal of a new app, 409 Error_MsaAppDoesNotExist writing a new app
+// for personal accounts, CannotDeleteOrUpdateEnabledEntitlement removing a
+// scope just disabled. Any other refusal is not retried.
+func TestReplicationErrorsAreRetriedAndOnlyThose(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t)
+	const scopeID = "8d4e0f6b-3a7c-4b8d-9e0f-1a2b3c4d5e6f"
+	scopes := []appreg.Scope{{Value: "read", ID: scopeID, Consent: appreg.ConsentUser, AdminConsentDisplayName: "Read", AdminConsentDescription: "Read"}}
+	aud := appreg.AudienceMultipleOrgsAndPersonal
+	v2 := 2
+	want := &appreg.Registration{Name: "consumer", UniqueName: "contoso-consumer", DisplayName: "Consumer", Audience: &aud,
+		IdentifierURIs: []string{"api://{appId}"}, API: &appreg.API{AccessTokenVersion: &v2, Scopes: scopes}}
+	srv.SetFaults(emulator.Faults{LagReads: 2})
+	objectID, appID, err := c.UpsertApplication(t.Context(), want, nil, nil)
+	if err != nil {
+		t.Fatalf("creating an app for personal accounts under lag: %v", err)
+	}
+	if _, err := c.UpsertServicePrincipal(t.Context(), appID, nil, nil); err != nil {
+		t.Fatalf("creating its service principal under lag: %v", err)
+	}
+	srv.SetFaults(emulator.Faults{})
+	app, _ := srv.Application(objectID)
+	have := &appreg.Registration{Name: "consumer", UniqueName: "contoso-consumer", API: &appreg.API{AccessTokenVersion: &v2, Scopes: scopes},
+		Observed: &appreg.Observed{ObjectID: objectID, AppID: appID, Managed: true}}
+	if fmt.Sprint(app["identifierUris"]) != "[api://"+appID+"]" {
+		t.Errorf("identifierUris = %v", app["identifierUris"])
+	}
+
+	srv.SetFaults(emulator.Faults{LagReads: 2})
+	if err := c.DisableFirst(t.Context(), have, []string{"scope read"}); err != nil {
+		t.Fatal(err)
+	}
+	removed := *want
+	removed.API = &appreg.API{AccessTokenVersion: &v2, Scopes: []appreg.Scope{}}
+	removed.IdentifierURIs = nil
+	const upsert = "PATCH /v1.0/applications(uniqueName={id})"
+	before := srv.Stats()[upsert]
+	if _, _, err := c.UpsertApplication(t.Context(), &removed, have, nil); err != nil {
+		t.Fatalf("removing the just-disabled scope under lag: %v", err)
+	}
+	if n := srv.Stats()[upsert] - before; n != 3 {
+		t.Errorf("the removal was sent %d times, want 3 (twice refused while the disable replicates)", n)
+	}
+	srv.SetFaults(emulator.Faults{})
+
+	before = srv.Stats()[upsert]
+	srv.FailNext(emulator.FailRule{Method: "PATCH", PathContains: "uniqueName", Status: http.StatusBadRequest, Code: "Request_BadRequest", Message: "Invalid value."})
+	if _, _, err := c.UpsertApplication(t.Context(), &removed, have, nil); err == nil || !strings.Contains(err.Error(), "Invalid value.") {
+		t.Fatalf("a refusal that is no replication error: %v", err)
+	}
+	if n := srv.Stats()[upsert] - before; n != 1 {
+		t.Errorf("a 400 that is no replication error was sent %d times, want once", n)
+	}
+}

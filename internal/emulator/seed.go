@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/appreg/appreg/internal/appreg"
@@ -22,7 +21,7 @@ var firstPartyScopes = map[string]string{
 // seed fills a new tenant: users, the Microsoft Graph service principal
 // with the real permission catalog, the well-known first-party APIs, and
 // the operator application with its secret and Graph permissions.
-func (s *Server) seed(users, operatorRoles []string) error {
+func (s *Server) seed(users []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.t.verifiedHosts[s.defaultDomain()] = true
@@ -31,9 +30,9 @@ func (s *Server) seed(users, operatorRoles []string) error {
 			return fmt.Errorf("seeding user %q: %w", upn, err)
 		}
 	}
-	graphSP := s.firstPartySP(graphAppID, "Microsoft Graph")
+	graphSP := s.firstPartySP(appreg.MicrosoftGraphAppID, "Microsoft Graph")
 	graphSP.props["servicePrincipalNames"] = []any{
-		graphAppID, "https://graph.microsoft.com", "https://graph.microsoft.com/",
+		appreg.MicrosoftGraphAppID, "https://graph.microsoft.com", "https://graph.microsoft.com/",
 		"https://canary.graph.microsoft.com", "https://ags.windows.net", "https://dod-graph.microsoft.us",
 	}
 	cat := catalog.Graph()
@@ -70,7 +69,7 @@ func (s *Server) seed(users, operatorRoles []string) error {
 	graphSP.props["oauth2PermissionScopes"] = scopes
 
 	for alias, appID := range appreg.KnownAPIs {
-		if appID == graphAppID {
+		if appID == appreg.MicrosoftGraphAppID {
 			continue
 		}
 		name := catalog.FirstPartyName(appID)
@@ -91,7 +90,7 @@ func (s *Server) seed(users, operatorRoles []string) error {
 			}}
 		}
 	}
-	return s.seedOperator(graphSP, operatorRoles)
+	return s.seedOperator(graphSP)
 }
 
 func nullable(s string) any {
@@ -112,14 +111,14 @@ func (s *Server) firstPartySP(appID, name string) *servicePrincipal {
 	props["appOwnerOrganizationId"] = microsoftTenantID
 	props["publisherName"] = "Microsoft Services"
 	props["servicePrincipalNames"] = []any{appID}
-	props["signInAudience"] = audienceMultipleOrgs
+	props["signInAudience"] = appreg.AudienceMultipleOrgs
 	sp := &servicePrincipal{object: object{seq: s.t.nextSeq(), props: props}}
 	s.t.addSP(sp)
 	return sp
 }
 
 // seedOperator creates appreg's own identity. The caller holds s.mu.
-func (s *Server) seedOperator(graphSP *servicePrincipal, operatorRoles []string) error {
+func (s *Server) seedOperator(graphSP *servicePrincipal) error {
 	a, apiErr := s.createApp(map[string]any{
 		"displayName": "appreg operator",
 		"description": "appreg's own identity in the emulated tenant",
@@ -135,7 +134,7 @@ func (s *Server) seedOperator(graphSP *servicePrincipal, operatorRoles []string)
 	if apiErr != nil {
 		return fmt.Errorf("creating operator service principal: %w", apiErr)
 	}
-	for _, role := range slices.Compact(slices.Sorted(slices.Values(operatorRoles))) {
+	for _, role := range s.operatorRoles { // Options.OperatorRoles, LeastPrivilegeRoles by default
 		p, ok := catalog.Graph().Lookup(catalog.Application, role)
 		if !ok {
 			return fmt.Errorf("operator role %s is not in the Graph catalog", role)

@@ -66,6 +66,8 @@ type Server struct {
 	t        *tenant
 	issued   []string
 	operator Credentials
+	// operatorRoles are the operator's Graph application permissions.
+	operatorRoles []string
 
 	fmu    sync.Mutex // guards faults, rules and rng
 	faults Faults
@@ -145,7 +147,8 @@ func newServer(opts Options) (*Server, error) {
 	if roles == nil {
 		roles = LeastPrivilegeRoles
 	}
-	if err := s.seed(opts.Users, append(slices.Clone(roles), opts.GrantRoles...)); err != nil {
+	s.operatorRoles = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(roles), opts.GrantRoles...))))
+	if err := s.seed(opts.Users); err != nil {
 		return nil, fmt.Errorf("seeding tenant: %w", err)
 	}
 	return s, nil

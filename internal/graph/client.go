@@ -73,6 +73,8 @@ type Client struct {
 
 	inflight chan struct{} // bounds the $batch requests in flight
 	doneMu   sync.Mutex    // serialises $batch item callbacks
+
+	userWarning sync.Once // says once that appreg signed in as a user
 }
 
 // resource is a resource API's service principal and permission catalog.
@@ -191,8 +193,10 @@ func (c *Client) Self(ctx context.Context) (appreg.Owner, error) {
 	// no owner of its own: it neither labels the person sp:<appid> nor
 	// makes them owner of every application it manages.
 	if claims.IDTyp == "user" || claims.IDTyp == "" && claims.SCP != "" {
-		c.log.WarnContext(ctx, "signed in as a user, not as an application: appreg adds no owner of its own to the applications it manages (owners come from the files only); apply with an application identity to keep it an owner",
-			"userObjectId", claims.OID)
+		c.userWarning.Do(func() {
+			c.log.WarnContext(ctx, "signed in as a user, not as an application: appreg adds no owner of its own to the applications and service principals it manages (owners come from the files only); apply with an application identity to keep it an owner",
+				"userObjectId", claims.OID)
+		})
 		return appreg.Owner{}, nil
 	}
 	appID := claims.AppID

@@ -203,6 +203,7 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 	if want == nil {
 		want = &appreg.ServicePrincipal{}
 	}
+	creating := have == nil
 	if have == nil {
 		have = &appreg.ServicePrincipal{}
 	}
@@ -212,7 +213,7 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 	if want.NotificationEmails != nil {
 		body.SetNotificationEmailAddresses(want.NotificationEmails)
 	}
-	if have.Tags == nil && have.NotificationEmails == nil && have.AssignmentRequired == nil {
+	if creating {
 		// None observed: create it with appreg as its owner.
 		id, err := c.createServicePrincipal(ctx, appID, body)
 		if err != nil || id != "" {

@@ -97,6 +97,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  Cloud metadata:   %s/metadata/endpoints (ARM_METADATA_HOSTNAME, for Terraform)\n", s.URL())
 	fmt.Fprintf(stdout, "  CA certificate:   %s\n", caPath)
 	fmt.Fprintf(stdout, "  Operator app:     %s (secret in %s)\n", op.ClientID, envPath)
+	fmt.Fprintf(stdout, "  Its permissions:  %s (--grant adds more)\n", strings.Join(s.operatorRoles, ", "))
 	fmt.Fprintf(stdout, "Use it from a shell with:\n  set -a; . %s; set +a\n", shellQuote(envPath))
 	fmt.Fprintln(stdout, "Serving until interrupted.")
 

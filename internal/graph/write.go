@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithuniquename"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/oauth2permissiongrants"
-	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
 
 	"github.com/appreg/appreg/internal/appreg"
 )
@@ -100,65 +98,6 @@ func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Regis
 	return objectID, appID, c.preAuthorize(ctx, objectID, name, preAuth)
 }
 
-// deferPreAuthorization takes out of body's pre-authorized applications
-// the permission ids of scopes the application does not have yet (have's
-// scopes), for a second write, and returns the complete api to write then
-// (nil when nothing had to wait). Graph checks pre-authorized ids against
-// the scopes stored before the write (InvalidValue "…has a Permission Id
-// that cannot be found in the AppPermissions sets").
-func deferPreAuthorization(body models.Applicationable, have *appreg.Registration) models.ApiApplicationable {
-	api := body.GetApi()
-	if api == nil {
-		return nil
-	}
-	existing := map[string]bool{}
-	if have != nil && have.API != nil {
-		for _, s := range have.API.Scopes {
-			existing[strings.ToLower(s.ID)] = true
-		}
-	}
-	var first []models.PreAuthorizedApplicationable
-	deferred := false
-	for _, p := range api.GetPreAuthorizedApplications() {
-		var ids []string
-		for _, id := range p.GetDelegatedPermissionIds() {
-			if existing[strings.ToLower(id)] {
-				ids = append(ids, id)
-			} else {
-				deferred = true
-			}
-		}
-		if len(ids) > 0 {
-			q := models.NewPreAuthorizedApplication()
-			q.SetAppId(p.GetAppId())
-			q.SetDelegatedPermissionIds(ids)
-			first = append(first, q)
-		}
-	}
-	if !deferred {
-		return nil
-	}
-	full := models.NewApiApplication()
-	full.SetRequestedAccessTokenVersion(api.GetRequestedAccessTokenVersion())
-	full.SetOauth2PermissionScopes(api.GetOauth2PermissionScopes())
-	full.SetPreAuthorizedApplications(api.GetPreAuthorizedApplications())
-	api.SetPreAuthorizedApplications(append([]models.PreAuthorizedApplicationable{}, first...))
-	return full
-}
-
-// preAuthorize writes the api deferred by deferPreAuthorization, if any.
-func (c *Client) preAuthorize(ctx context.Context, objectID, name string, api models.ApiApplicationable) error {
-	if api == nil {
-		return nil
-	}
-	patch := models.NewApplication()
-	patch.SetApi(api)
-	return c.retryLag(ctx, "pre-authorizing clients of "+name, func() error {
-		_, err := c.sdk.Applications().ByApplicationId(objectID).Patch(ctx, patch, nil)
-		return wrap(err, "pre-authorizing clients of %q (after writing its scopes)", name)
-	})
-}
-
 // DisableFirst disables, in a PATCH of its own, the enabled scopes and app
 // roles named in values ("scope read", "appRole Orders.Write") as observed
 // in have: Graph refuses to change or remove them while enabled.
@@ -191,109 +130,6 @@ func (c *Client) DisableFirst(ctx context.Context, have *appreg.Registration, va
 		c.mu.Unlock()
 	}
 	return wrap(err, "disabling %s of %q before changing them", strings.Join(values, ", "), have.UniqueName)
-}
-
-// UpsertServicePrincipal creates or updates the application's service
-// principal (PATCH by appId with Prefer: create-if-missing), retrying while a
-// new application has not replicated (NoBackingApplicationObject), and
-// returns its object id. It carries appreg's marker tag so the next read
-// finds it in one list.
-func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want, have *appreg.ServicePrincipal) (string, error) {
-	body := models.NewServicePrincipal()
-	if want == nil {
-		want = &appreg.ServicePrincipal{}
-	}
-	creating := have == nil
-	if have == nil {
-		have = &appreg.ServicePrincipal{}
-	}
-	tags := slices.DeleteFunc(slices.Clone(pickSlice(want.Tags, have.Tags)), systemSPTag)
-	body.SetTags(append(tags, integratedAppTag, appreg.MarkerTag))
-	setIf(want.AssignmentRequired, body.SetAppRoleAssignmentRequired)
-	if want.NotificationEmails != nil {
-		body.SetNotificationEmailAddresses(want.NotificationEmails)
-	}
-	if creating {
-		// None observed: create it with appreg as its owner.
-		id, err := c.createServicePrincipal(ctx, appID, body)
-		if err != nil || id != "" {
-			return id, err
-		}
-	}
-	var id string
-	err := c.retryLag(ctx, "upserting service principal of "+appID, func() error {
-		sp, err := c.sdk.ServicePrincipalsWithAppId(&appID).Patch(ctx, body, &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderPatchRequestConfiguration{Headers: createIfMissing()})
-		if sp != nil {
-			id = deref(sp.GetId())
-		}
-		if status(err) == http.StatusForbidden {
-			return notOwner(wrap(err, "upserting the service principal of application %s", appID), "service principal of application "+appID)
-		}
-		return wrap(err, "upserting the service principal of application %s", appID)
-	})
-	if err != nil || id != "" {
-		return id, err
-	}
-	err = c.retryLag(ctx, "reading service principal of "+appID, func() error {
-		sp, err := c.sdk.ServicePrincipalsWithAppId(&appID).Get(ctx, nil)
-		if err == nil {
-			id = deref(sp.GetId())
-		}
-		return wrap(err, "reading the service principal of application %s", appID)
-	})
-	return id, err
-}
-
-// integratedAppTag is the tag the Entra admin center gives the service
-// principals it creates: without it, a service principal is not listed
-// under Enterprise applications (Terraform's azuread docs, feature_tags
-// enterprise). appreg sets it on every service principal it writes.
-const integratedAppTag = "WindowsAzureActiveDirectoryIntegratedApp"
-
-// systemSPTag reports whether a service principal tag is one appreg sets
-// itself (and so hides from the observed tags).
-func systemSPTag(t string) bool { return t == appreg.MarkerTag || t == integratedAppTag }
-
-// createServicePrincipal creates the service principal of appID with
-// appreg's own service principal bound as its owner in the same request
-// (owners@odata.bind): with Application.ReadWrite.OwnedBy, appreg may
-// change later only the service principals it owns, and it cannot add
-// itself as owner afterwards. It returns "" without error when the service
-// principal exists already (a re-run), for the caller to upsert it.
-func (c *Client) createServicePrincipal(ctx context.Context, appID string, body models.ServicePrincipalable) (string, error) {
-	self, err := c.Self(ctx)
-	if err != nil {
-		return "", err
-	}
-	create := models.NewServicePrincipal()
-	create.SetAppId(ptr(appID))
-	create.SetTags(body.GetTags())
-	setIf(body.GetAppRoleAssignmentRequired(), create.SetAppRoleAssignmentRequired)
-	if e := body.GetNotificationEmailAddresses(); e != nil {
-		create.SetNotificationEmailAddresses(e)
-	}
-	if self.ID != "" {
-		create.SetAdditionalData(map[string]any{
-			"owners@odata.bind": []string{strings.TrimSuffix(c.adapter.GetBaseUrl(), "/") + "/directoryObjects/" + self.ID},
-		})
-	}
-	var id string
-	err = c.retryLag(ctx, "creating service principal of "+appID, func() error {
-		sp, err := c.sdk.ServicePrincipals().Post(ctx, create, nil)
-		if sp != nil {
-			id = deref(sp.GetId())
-		}
-		return wrap(err, "creating the service principal of application %s", appID)
-	})
-	if status(err) == http.StatusConflict {
-		return "", nil
-	}
-	return id, err
-}
-
-// notOwner explains a 403 on an object appreg does not own.
-func notOwner(err error, what string) error {
-	return fmt.Errorf("%w (appreg is not an owner of the %s: with Application.ReadWrite.OwnedBy it may change only what it owns; add appreg's service principal as an owner or grant Application.ReadWrite.All)", err, what)
 }
 
 // AddOwner adds an owner; one that already is an owner is not an error.

@@ -5,10 +5,14 @@
 // writes with idempotent operations: uniqueName upserts, owner references
 // that tolerate "already exists", consent that checks before it grants.
 //
-// Retries: the SDK's middleware retries 429/503/504 honouring Retry-After;
-// this package retries the same for $batch items (which the SDK does not)
-// and retries replication lag (404 or NoBackingApplicationObject right after
-// a create) with bounded backoff. Every other error surfaces with Graph's
+// Retries: the SDK's middleware retries 429/503/504 honouring Retry-After,
+// except for addPassword, which is not idempotent and is reconciled instead
+// (AddPassword); this package retries the same for $batch items (which the
+// SDK does not) and, with bounded backoff, the replication errors Graph
+// documents: 404 or NoBackingApplicationObject right after a create, 409
+// Error_MsaAppDoesNotExist after creating an app for personal accounts,
+// CannotDeleteOrUpdateEnabledEntitlement right after disabling a scope or
+// role (docs/graph-behaviour.md). Every other error surfaces with Graph's
 // code, message and request id.
 package graph
 

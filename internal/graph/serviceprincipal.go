@@ -14,10 +14,12 @@ import (
 )
 
 // UpsertServicePrincipal creates or updates the application's service
-// principal (PATCH by appId with Prefer: create-if-missing), retrying while a
-// new application has not replicated (NoBackingApplicationObject), and
-// returns its object id. It carries appreg's marker tag so the next read
-// finds it in one list.
+// principal and returns its object id. One not observed (have nil) is
+// created with appreg bound as its owner; otherwise, and on a re-run that
+// finds it created, it is upserted (PATCH by appId with Prefer:
+// create-if-missing). Both retry while a new application has not replicated
+// (NoBackingApplicationObject). It carries appreg's marker tag so the next
+// read finds it in one list, and the admin center's integrated-app tag.
 func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want, have *appreg.ServicePrincipal) (string, error) {
 	body := models.NewServicePrincipal()
 	if want == nil {

@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/catalog"
@@ -29,15 +26,7 @@ const azureCLIAppID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // appreg's client, and decodes the answer.
 func operatorCall(t *testing.T, srv *emulator.Server, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	op := srv.Operator()
-	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: srv.Client()},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://graph.microsoft.com/.default"}})
+	tok, err := operatorCredential(t, srv).GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{"https://graph.microsoft.com/.default"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,15 +172,7 @@ func (l *loseAddPasswordAnswer) RoundTrip(r *http.Request) (*http.Response, erro
 func TestAddPasswordAfterALostAnswerLeavesOneSecret(t *testing.T) {
 	t.Parallel()
 	srv, _ := start(t)
-	op := srv.Operator()
-	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: srv.Client()},
-		DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: &loseAddPasswordAnswer{base: srv.Client().Transport}, LagBackoff: time.Millisecond})
+	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: operatorCredential(t, srv), Transport: &loseAddPasswordAnswer{base: srv.Client().Transport}, LagBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,10 +48,7 @@ func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want,
 		if sp != nil {
 			id = deref(sp.GetId())
 		}
-		if status(err) == http.StatusForbidden {
-			return notOwner(wrap(err, "upserting the service principal of application %s", appID), "service principal of application "+appID)
-		}
-		return wrap(err, "upserting the service principal of application %s", appID)
+		return deniedHint(wrap(err, "upserting the service principal of application %s", appID), "service principal of application "+appID)
 	})
 	if err != nil || id != "" {
 		return id, err
@@ -113,7 +110,12 @@ func (c *Client) createServicePrincipal(ctx context.Context, appID string, body 
 	return id, err
 }
 
-// notOwner explains a 403 on an object appreg does not own.
-func notOwner(err error, what string) error {
-	return fmt.Errorf("%w (appreg is not an owner of the %s: with Application.ReadWrite.OwnedBy it may change only what it owns; add appreg's service principal as an owner or grant Application.ReadWrite.All)", err, what)
+// deniedHint adds to a 403 on an object what it most likely means: appreg
+// does not own it, and Application.ReadWrite.OwnedBy writes only what the
+// caller owns. Other errors pass unchanged.
+func deniedHint(err error, what string) error {
+	if status(err) != http.StatusForbidden {
+		return err
+	}
+	return fmt.Errorf("%w (if appreg's identity has Application.ReadWrite.OwnedBy, it may change only the applications and service principals it owns, and it does not own the %s: add appreg's service principal as an owner, or grant Application.ReadWrite.All)", err, what)
 }

@@ -40,7 +40,7 @@ func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Regis
 		body.SetUniqueName(ptr(want.UniqueName))
 		_, err := c.sdk.Applications().ByApplicationId(objectID).Patch(ctx, body, nil)
 		if err != nil {
-			return objectID, appID, wrap(err, "adopting application %s as %q", appID, want.UniqueName)
+			return objectID, appID, deniedHint(wrap(err, "adopting application %s as %q", appID, want.UniqueName), "application "+appID)
 		}
 		return objectID, appID, c.preAuthorize(ctx, objectID, want.UniqueName, preAuth)
 	}
@@ -59,7 +59,7 @@ func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Regis
 		return err
 	})
 	if err != nil {
-		return "", "", wrap(err, "upserting application %q", name)
+		return "", "", deniedHint(wrap(err, "upserting application %q", name), "application "+name)
 	}
 	c.forget(appID)
 	if created != nil {

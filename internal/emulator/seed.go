@@ -134,7 +134,7 @@ func (s *Server) seedOperator(graphSP *servicePrincipal) error {
 	if apiErr != nil {
 		return fmt.Errorf("creating operator service principal: %w", apiErr)
 	}
-	for _, role := range s.operatorRoles { // Options.OperatorRoles, LeastPrivilegeRoles by default
+	for _, role := range s.operatorRoles { // LeastPrivilegeRoles and Options.GrantRoles
 		p, ok := catalog.Graph().Lookup(catalog.Application, role)
 		if !ok {
 			return fmt.Errorf("operator role %s is not in the Graph catalog", role)

@@ -32,11 +32,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger, when set, receives one line per request (never a body).
 	Logger *slog.Logger
-	// OperatorRoles are the Microsoft Graph application permissions of the
-	// operator (appreg's own identity); nil means LeastPrivilegeRoles.
-	// GrantRoles adds to them.
-	OperatorRoles []string
-	GrantRoles    []string
+	// GrantRoles are Microsoft Graph application permissions the operator
+	// (appreg's own identity) holds beyond LeastPrivilegeRoles.
+	GrantRoles []string
 }
 
 // Credentials identify an application that can obtain tokens from the
@@ -143,11 +141,7 @@ func newServer(opts Options) (*Server, error) {
 		stats:    map[string]int{},
 	}
 	s.t = newTenant()
-	roles := opts.OperatorRoles
-	if roles == nil {
-		roles = LeastPrivilegeRoles
-	}
-	s.operatorRoles = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(roles), opts.GrantRoles...))))
+	s.operatorRoles = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(LeastPrivilegeRoles), opts.GrantRoles...))))
 	if err := s.seed(opts.Users); err != nil {
 		return nil, fmt.Errorf("seeding tenant: %w", err)
 	}

@@ -22,10 +22,6 @@ import (
 	"github.com/appreg/appreg/internal/appreg"
 )
 
-// addPasswordAttempts bounds the tries of addPassword after ambiguous
-// failures.
-const addPasswordAttempts = 3
-
 // AddPassword adds a client secret (addPassword). Graph returns its value
 // only in this response; it goes straight into an appreg.SecretValue, which
 // never prints. A just-created application may not have replicated yet, so
@@ -36,7 +32,8 @@ const addPasswordAttempts = 3
 // therefore never retried blindly (the SDK's retry is off for it): after
 // such a failure appreg reads the application's passwordCredentials,
 // removes any secret that attempt added (same displayName and end), and
-// only then tries again, a bounded number of times.
+// only then tries again: as many times as the SDK would retry
+// (Options.MaxRetries), waiting from Options.LagBackoff doubling up to 10 s.
 func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, end time.Time) (appreg.PasswordCredential, appreg.SecretValue, error) {
 	body := applications.NewItemAddPasswordPostRequestBody()
 	pc := models.NewPasswordCredential()
@@ -48,13 +45,14 @@ func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, 
 	}}
 	var got models.PasswordCredentialable
 	var err error
-	for attempt := 1; ; attempt++ {
+	wait := c.opts.LagBackoff
+	for attempt := 0; ; attempt++ {
 		err = c.retryLag(ctx, "adding a client secret", func() error {
 			var err error
 			got, err = c.sdk.Applications().ByApplicationId(objectID).AddPassword().Post(ctx, body, noRetry)
 			return wrap(err, "adding client secret %q to application %s", displayName, objectID)
 		})
-		if err == nil || !ambiguous(err) || attempt >= addPasswordAttempts {
+		if err == nil || !ambiguous(err) || attempt >= c.opts.MaxRetries {
 			break
 		}
 		c.log.WarnContext(ctx, "addPassword failed without a clear answer; removing any secret it added before trying again", "application", objectID, "error", err)
@@ -64,8 +62,9 @@ func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, 
 		select {
 		case <-ctx.Done():
 			return appreg.PasswordCredential{}, appreg.SecretValue{}, ctx.Err()
-		case <-time.After(c.opts.LagBackoff):
+		case <-time.After(wait):
 		}
+		wait = min(wait*2, 10*time.Second)
 	}
 	if err != nil {
 		return appreg.PasswordCredential{}, appreg.SecretValue{}, err

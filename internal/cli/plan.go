@@ -49,11 +49,14 @@ func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
 	return o, nil
 }
 
+// logger logs to stderr: warnings (a user sign-in, a write whose answer
+// was lost), and everything with --verbose.
 func (o *planOptions) logger(e *env) *slog.Logger {
-	if !o.verbose {
-		return slog.New(slog.DiscardHandler)
+	level := slog.LevelWarn
+	if o.verbose {
+		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 }
 
 // load reads the files; diagnostics are printed and end the command.

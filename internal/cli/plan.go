@@ -49,14 +49,20 @@ func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
 	return o, nil
 }
 
-// logger logs to stderr: warnings (a user sign-in, a write whose answer
-// was lost), and everything with --verbose.
 func (o *planOptions) logger(e *env) *slog.Logger {
-	level := slog.LevelWarn
-	if o.verbose {
-		level = slog.LevelDebug
+	if !o.verbose {
+		return slog.New(slog.DiscardHandler)
 	}
-	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// graphLogger is the Graph client's: its warnings (a user sign-in, a write
+// whose answer was lost) go to stderr even without --verbose.
+func (o *planOptions) graphLogger(e *env) *slog.Logger {
+	if o.verbose {
+		return o.logger(e)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // load reads the files; diagnostics are printed and end the command.
@@ -75,7 +81,7 @@ func (o *planOptions) graph(e *env) (*graph.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.logger(e)}, e.getenv)
+	return newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.graphLogger(e)}, e.getenv)
 }
 
 func runPlan(ctx context.Context, e *env, args []string) error {

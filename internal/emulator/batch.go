@@ -117,6 +117,9 @@ func (s *Server) runBatchItem(outer *request, it *batchItem) *response {
 	}
 	pattern, h := s.route(r)
 	s.count("batch:"+routeKey(r, pattern), false)
+	if resp := s.readAllowed(r); resp != nil {
+		return resp
+	}
 	if resp := s.injected(r, false, h); resp != nil {
 		return resp
 	}

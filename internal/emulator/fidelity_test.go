@@ -81,9 +81,11 @@ func TestOwnedByWritesOnlyWhatTheCallerOwns(t *testing.T) {
 	c.must(http.StatusNoContent, "PATCH", "/servicePrincipals/"+sp["id"].(string), map[string]any{"tags": []any{"x"}})
 }
 
-// A caller without User.Read.All cannot look users up, and consent writes
-// need AppRoleAssignment.ReadWrite.All or DelegatedPermissionGrant.ReadWrite.All.
-func TestConsentAndUserReadsNeedTheirPermissions(t *testing.T) {
+// A caller without User.Read.All cannot look users up, nor without
+// Application.Read.All (or a write permission) read other applications and
+// service principals; consent writes need AppRoleAssignment.ReadWrite.All
+// or DelegatedPermissionGrant.ReadWrite.All.
+func TestConsentAndReadsNeedTheirPermissions(t *testing.T) {
 	t.Parallel()
 	s := start(t, Options{Users: []string{"alice@contoso.com"}})
 	app, err := s.CreateApplication(map[string]any{"displayName": "no permissions"})
@@ -120,6 +122,13 @@ func TestConsentAndUserReadsNeedTheirPermissions(t *testing.T) {
 	c.must(http.StatusForbidden, "POST", "/oauth2PermissionGrants", map[string]any{
 		"clientId": sp["id"], "consentType": "AllPrincipals", "resourceId": graphSP["id"], "scope": "User.Read",
 	})
+	// Reading applications and service principals needs Application.Read.All
+	// (or a write permission), except its own (serviceprincipal-get).
+	c.must(http.StatusForbidden, "GET", "/applications", nil)
+	c.must(http.StatusForbidden, "GET", "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')", nil)
+	c.must(http.StatusOK, "GET", "/applications/"+app["id"].(string), nil)
+	c.must(http.StatusOK, "GET", "/servicePrincipals(appId='"+appID+"')", nil)
+	c.must(http.StatusOK, "GET", "/servicePrincipals/"+sp["id"].(string), nil)
 	// The operator holds them: the same writes pass.
 	op := newClient(t, s)
 	op.must(http.StatusOK, "GET", "/users/alice@contoso.com", nil)

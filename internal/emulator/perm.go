@@ -22,13 +22,13 @@ var LeastPrivilegeRoles = []string{
 // principal (app-only token) or user (delegated token) and the permissions
 // its token carries (roles for app-only, scp for delegated).
 type caller struct {
-	oid  string
-	user bool
-	perm map[string]bool
+	oid, appID string
+	user       bool
+	perm       map[string]bool
 }
 
 func newCaller(claims map[string]any) *caller {
-	c := &caller{oid: strings.ToLower(str(claims["oid"])), perm: map[string]bool{}}
+	c := &caller{oid: strings.ToLower(str(claims["oid"])), appID: strings.ToLower(str(claims["appid"])), perm: map[string]bool{}}
 	for _, r := range stringsOf(claims["roles"]) {
 		c.perm[strings.ToLower(r)] = true
 	}
@@ -85,7 +85,51 @@ var (
 	consentRoles = []string{"AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"}
 	grantWrite   = []string{"DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"}
 	userRead     = []string{"User.Read.All", "User.ReadBasic.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+	// appRead reads applications and service principals (application-list,
+	// serviceprincipal-list: "The Application.ReadWrite.OwnedBy permission
+	// allows an app to call GET /applications and GET /servicePrincipals to
+	// list all applications and service principals in the tenant").
+	appRead = []string{"Application.Read.All", "Application.ReadWrite.OwnedBy", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 )
+
+// mayRead checks a GET of applications or service principals (and what
+// hangs off them): it needs one of appRead, except that "a service principal
+// can retrieve its own application and service principal details without
+// being granted any application permissions" (serviceprincipal-get). The
+// caller holds s.mu.
+func (s *Server) mayRead(r *request) *apiError {
+	segs := parseSegments(r.path)
+	if r.method != http.MethodGet || len(segs) == 0 || segs[0].name != "applications" && segs[0].name != "servicePrincipals" || r.caller.has(appRead...) {
+		return nil
+	}
+	first := segs[0]
+	switch {
+	case first.keyed && first.keyProp == "appId":
+		if strings.EqualFold(first.keyValue, r.caller.appID) {
+			return nil
+		}
+	case !first.keyed && len(segs) > 1:
+		id := segs[1].name
+		if a := s.t.apps[strings.ToLower(id)]; first.name == "applications" && a != nil && strings.EqualFold(str(a.props["appId"]), r.caller.appID) {
+			return nil
+		}
+		if first.name == "servicePrincipals" && strings.EqualFold(id, r.caller.oid) {
+			return nil
+		}
+	}
+	return errDenied()
+}
+
+// readAllowed answers 403 to a read mayRead refuses, or nil.
+func (s *Server) readAllowed(r *request) *response {
+	s.mu.Lock()
+	err := s.mayRead(r)
+	s.mu.Unlock()
+	if err != nil {
+		return s.fail(r, err)
+	}
+	return nil
+}
 
 // mayCreateApp checks that the caller may create an application.
 func mayCreateApp(r *request) *apiError {

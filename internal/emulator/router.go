@@ -340,6 +340,9 @@ func (s *Server) handleGraph(ctx context.Context, hr *http.Request, r *request, 
 	if resp := s.authenticate(r); resp != nil {
 		return resp
 	}
+	if resp := s.readAllowed(r); resp != nil {
+		return resp
+	}
 	if resp := s.injected(r, true, h); resp != nil {
 		return resp
 	}

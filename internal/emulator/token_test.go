@@ -130,9 +130,10 @@ func TestTokenEndpoint(t *testing.T) {
 		t.Errorf("exp = %v", exp)
 	}
 
-	// Graph accepts the token until it expires.
+	// Graph accepts the token until it expires (User.Read.All reads users;
+	// reading other applications would need Application.Read.All).
 	client := &client{t: t, s: s, token: body["access_token"].(string)}
-	client.must(http.StatusOK, "GET", "/applications?$top=1", nil)
+	client.must(http.StatusOK, "GET", "/users?$top=1", nil)
 	clk.Add(time.Hour)
 	if got := client.must(http.StatusUnauthorized, "GET", "/applications?$top=1", nil); errCode(got) != "InvalidAuthenticationToken" {
 		t.Errorf("expired token: %v", got)

@@ -36,9 +36,12 @@ var allowed = map[string][]string{
 	"gh":               {},
 	"gh/ghtest":        {},
 	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog"},
-	"action":           {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "rotate"},
-	"webhook":          {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "action"},
-	"cli":              nil, // the composition root may import everything
+	// The shells: the Action prints diagnostics as annotations (diag) and
+	// writes the JSON documents render owns; the webhook server only
+	// calls workflow. Neither knows the other.
+	"action":  {"workflow", "render", "diag"},
+	"webhook": {"workflow"},
+	"cli":     nil, // the composition root may import everything
 }
 
 // confined maps heavy external modules to the only packages whose files

@@ -21,7 +21,7 @@ import (
 type fakeGitHub struct {
 	sticky    []string // "repo#n marker parts=N"
 	created   []string // "repo#n body"
-	statuses  []Status
+	statuses  []workflow.Status
 	merged    map[string]int
 	stickyErr error
 	lookupErr error
@@ -40,7 +40,7 @@ func (f *fakeGitHub) CreateComment(_ context.Context, repo string, n int, body s
 	return 1, nil
 }
 
-func (f *fakeGitHub) SetStatus(_ context.Context, _, _ string, s Status) error {
+func (f *fakeGitHub) SetStatus(_ context.Context, _, _ string, s workflow.Status) error {
 	f.statuses = append(f.statuses, s)
 	return nil
 }
@@ -135,12 +135,12 @@ func runAction(t *testing.T, e env, gh *fakeGitHub, graphErr error) (stdout stri
 		return "", false, err
 	}
 	var out strings.Builder
-	err = Run(t.Context(), o, Deps{
+	err = Run(t.Context(), o, Deps{Deps: workflow.Deps{
 		Graph: func(context.Context) (workflow.Graph, error) {
 			graphCalled = true
 			return nil, graphErr
 		},
-		Comments: gh, Statuses: gh, PullRequests: gh, Stdout: &out,
+		Comments: gh, Statuses: gh, PullRequests: gh, }, Stdout: &out,
 	})
 	return out.String(), graphCalled, err
 }
@@ -274,10 +274,10 @@ func TestInvalidFilesOnPullRequest(t *testing.T) {
 	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "1 error.** Nothing was planned") {
 		t.Errorf("sticky = %q", gh.sticky)
 	}
-	want := []Status{
-		{State: StatePending, Context: StatusContext, Description: "Planning…"},
-		{State: StateFailure, Context: StatusContext, Description: "1 error in the registration files"},
-		{State: StateError, Context: ApprovalContext, Description: "not evaluated: the registration files have errors"},
+	want := []workflow.Status{
+		{State: workflow.StatePending, Context: workflow.StatusContext, Description: "Planning…"},
+		{State: workflow.StateFailure, Context: workflow.StatusContext, Description: "1 error in the registration files"},
+		{State: workflow.StateError, Context: workflow.ApprovalContext, Description: "not evaluated: the registration files have errors"},
 	}
 	if diff := cmp.Diff(want, gh.statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
@@ -341,34 +341,6 @@ func TestAnnotation(t *testing.T) {
 	}
 }
 
-func TestFence(t *testing.T) {
-	t.Parallel()
-	got := fence("a ```` b\x1b[31m")
-	want := "`````text\na ```` b[31m\n`````\n"
-	if got != want {
-		t.Errorf("fence = %q, want %q", got, want)
-	}
-}
-
-func TestJoinForSummary(t *testing.T) {
-	t.Parallel()
-	part := strings.Repeat("x", 65000)
-	parts := make([]string, 20)
-	for i := range parts {
-		parts[i] = part
-	}
-	got := joinForSummary(parts)
-	if len(got) > maxSummary {
-		t.Errorf("summary is %d bytes, over %d", len(got), maxSummary)
-	}
-	if !strings.Contains(got, "4 parts are left out") {
-		t.Errorf("summary does not say what was left out: …%s", got[len(got)-200:])
-	}
-	if got := joinForSummary([]string{"a", "b"}); got != "a\nb" {
-		t.Errorf("joinForSummary(a, b) = %q", got)
-	}
-}
-
 // TestWorkspaceRootsTheRun runs the Action in a workspace that is not the
 // working directory (as appreg serve does): the files are read there,
 // annotations name them relative to it, and the JSON lands in it.
@@ -388,13 +360,12 @@ func TestWorkspaceRootsTheRun(t *testing.T) {
 	}
 
 	os.Remove(filepath.Join(ws, "registrations/bad.yaml"))
-	e["INPUT_COMMAND"] = CommandValidate
+	e["INPUT_COMMAND"] = workflow.CommandValidate
 	if _, _, err := runAction(t, e, gh, nil); err != nil {
 		t.Fatalf("validate in the workspace: %v", err)
 	}
-	var r run
-	r.o = &Options{Workspace: ws}
-	if _, err := r.writeJSON(".appreg/x.json", func(w io.Writer) error { _, err := io.WriteString(w, "{}"); return err }); err != nil {
+	p := &printer{o: &Options{Workspace: ws, getenv: func(string) string { return "" }}}
+	if err := p.writeJSON(".appreg/x.json", "x", func(w io.Writer) error { _, err := io.WriteString(w, "{}"); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(ws, ".appreg/x.json")); err != nil {

@@ -84,7 +84,7 @@ func (f *fakeTenant) SetDelegatedConsent(context.Context, string, string, []stri
 // fakeReviews is GitHub's pull requests, reviews and teams for approval;
 // it records every team lookup.
 type fakeReviews struct {
-	pulls      map[int]PullRequest
+	pulls      map[int]workflow.PullRequest
 	reviews    map[int][]policy.Review
 	members    map[string]bool // "org/slug user"
 	unreadable bool            // every team answers 403
@@ -92,10 +92,10 @@ type fakeReviews struct {
 	asked      []string
 }
 
-func (f *fakeReviews) PullRequest(_ context.Context, _ string, n int) (PullRequest, error) {
+func (f *fakeReviews) PullRequest(_ context.Context, _ string, n int) (workflow.PullRequest, error) {
 	p, ok := f.pulls[n]
 	if !ok {
-		return PullRequest{}, fmt.Errorf("github answered 404 Not Found")
+		return workflow.PullRequest{}, fmt.Errorf("github answered 404 Not Found")
 	}
 	return p, nil
 }
@@ -162,9 +162,9 @@ func runApproval(t *testing.T, e env, gh *fakeGitHub, rv *fakeReviews, tenant *f
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	err = Run(t.Context(), o, Deps{
+	err = Run(t.Context(), o, Deps{Deps: workflow.Deps{
 		Graph:    func(context.Context) (workflow.Graph, error) { return tenant, nil },
-		Comments: gh, Statuses: gh, PullRequests: gh, Reviews: rv, Teams: rv, Stdout: &out,
+		Comments: gh, Statuses: gh, PullRequests: gh, Reviews: rv, Teams: rv, }, Stdout: &out,
 	})
 	return out.String(), err
 }
@@ -172,7 +172,7 @@ func runApproval(t *testing.T, e env, gh *fakeGitHub, rv *fakeReviews, tenant *f
 func approvalStatuses(gh *fakeGitHub) []string {
 	var out []string
 	for _, s := range gh.statuses {
-		if s.Context == ApprovalContext {
+		if s.Context == workflow.ApprovalContext {
 			out = append(out, s.State+": "+s.Description)
 		}
 	}
@@ -226,7 +226,7 @@ func TestApprovalStatusOnPullRequest(t *testing.T) {
 			}
 			var plans int
 			for _, s := range gh.statuses {
-				if s.Context == StatusContext {
+				if s.Context == workflow.StatusContext {
 					plans++
 				}
 			}
@@ -337,7 +337,7 @@ func TestApplyGate(t *testing.T) {
 			approvalRepo(t)
 			gh := &fakeGitHub{merged: tt.merged, lookupErr: tt.lookupErr}
 			rv := &fakeReviews{
-				pulls:   map[int]PullRequest{12: {Number: 12, HeadSHA: "last", Author: "dev"}},
+				pulls:   map[int]workflow.PullRequest{12: {Number: 12, HeadSHA: "last", Author: "dev"}},
 				reviews: map[int][]policy.Review{12: tt.reviews},
 				members: map[string]bool{"contoso/identity-admins alice": true},
 			}
@@ -389,7 +389,7 @@ func TestApplyGateAsksOncePerUserAndTeam(t *testing.T) {
 	write(t, "registrations/daemon3.yaml", strings.ReplaceAll(daemonYAML, "daemon", "daemon3"))
 	gh := &fakeGitHub{merged: map[string]int{"pushedsha": 12}}
 	rv := &fakeReviews{
-		pulls: map[int]PullRequest{12: {Number: 12, HeadSHA: "last", Author: "dev"}},
+		pulls: map[int]workflow.PullRequest{12: {Number: 12, HeadSHA: "last", Author: "dev"}},
 		reviews: map[int][]policy.Review{12: {
 			{User: "mallory", State: "APPROVED", CommitID: "last"},
 			{User: "alice", State: "APPROVED", CommitID: "last"},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/appreg/appreg/internal/action"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/gh/ghtest"
 	"github.com/appreg/appreg/internal/policy"
@@ -31,14 +30,14 @@ func TestActionGitHubApproval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, teams := actionGitHub{c}, actionTeams{c}
+	g, teams := workflowGitHub{c}, workflowTeams{c}
 	ctx := t.Context()
 
 	pr, err := g.PullRequest(ctx, "contoso/apps", 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(action.PullRequest{Number: 4, HeadSHA: "head4", Author: "dev"}, pr); diff != "" {
+	if diff := cmp.Diff(workflow.PullRequest{Number: 4, HeadSHA: "head4", Author: "dev"}, pr); diff != "" {
 		t.Errorf("PullRequest (-want +got):\n%s", diff)
 	}
 	reviews, err := g.ListReviews(ctx, "contoso/apps", 4)

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,54 +15,8 @@ import (
 
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/workflow"
+	"github.com/appreg/appreg/internal/workflow/workflowtest"
 )
-
-// fakeGitHub records what the Action writes to GitHub.
-type fakeGitHub struct {
-	sticky    []string // "repo#n marker parts=N"
-	created   []string // "repo#n body"
-	statuses  []workflow.Status
-	merged    map[string]int
-	stickyErr error
-	lookupErr error
-}
-
-func (f *fakeGitHub) UpsertStickyComment(_ context.Context, repo string, n int, marker string, parts []string) ([]int64, error) {
-	if f.stickyErr != nil {
-		return nil, f.stickyErr
-	}
-	f.sticky = append(f.sticky, repo+"#"+strconv.Itoa(n)+" "+marker+" "+strings.Join(parts, "\n---\n"))
-	return make([]int64, len(parts)), nil
-}
-
-func (f *fakeGitHub) CreateComment(_ context.Context, repo string, n int, body string) (int64, error) {
-	f.created = append(f.created, repo+"#"+strconv.Itoa(n)+" "+body)
-	return 1, nil
-}
-
-func (f *fakeGitHub) SetStatus(_ context.Context, _, _ string, s workflow.Status) error {
-	f.statuses = append(f.statuses, s)
-	return nil
-}
-
-func (f *fakeGitHub) MergedPullRequest(_ context.Context, _, sha string) (int, bool, error) {
-	if f.lookupErr != nil {
-		return 0, false, f.lookupErr
-	}
-	n, ok := f.merged[sha]
-	return n, ok, nil
-}
-
-func (f *fakeGitHub) CommentBodies(_ context.Context, repo string, n int) ([]string, error) {
-	var out []string
-	prefix := repo + "#" + strconv.Itoa(n) + " "
-	for _, c := range f.sticky {
-		if body, ok := strings.CutPrefix(c, prefix); ok {
-			out = append(out, body)
-		}
-	}
-	return out, nil
-}
 
 // testRepo writes a minimal valid configuration into a temporary directory
 // and makes it the working directory.
@@ -125,7 +79,7 @@ func (e env) get(k string) string { return e[k] }
 
 // runAction parses env and runs with fakes; graphErr is what building the
 // Graph client returns. It reports whether Graph was asked for.
-func runAction(t *testing.T, e env, gh *fakeGitHub, graphErr error) (stdout string, graphCalled bool, err error) {
+func runAction(t *testing.T, e env, gh *workflowtest.GitHub, graphErr error) (stdout string, graphCalled bool, err error) {
 	t.Helper()
 	if e["GITHUB_REPOSITORY"] == "" {
 		e["GITHUB_REPOSITORY"] = "contoso/apps"
@@ -162,7 +116,7 @@ func TestRouteNothingToDo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			testRepo(t)
-			gh := &fakeGitHub{}
+			gh := &workflowtest.GitHub{}
 			out, graphCalled, err := runAction(t, env{"GITHUB_EVENT_NAME": tt.event, "GITHUB_EVENT_PATH": payload(t, tt.body)}, gh, errors.New("unused"))
 			if err != nil {
 				t.Fatal(err)
@@ -170,7 +124,7 @@ func TestRouteNothingToDo(t *testing.T) {
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("output %q does not say %q", out, tt.want)
 			}
-			if graphCalled || len(gh.sticky)+len(gh.created)+len(gh.statuses) > 0 {
+			if graphCalled || len(gh.Sticky)+len(gh.Created)+len(gh.Statuses) > 0 {
 				t.Errorf("a run with nothing to do touched Graph (%v) or GitHub (%+v)", graphCalled, gh)
 			}
 		})
@@ -200,7 +154,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestForkNeverBuildsGraph(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	_, graphCalled, err := runAction(t, env{
 		"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", true, false)),
 		"INPUT_CLIENT-SECRET": "s3cret-value",
@@ -211,17 +165,17 @@ func TestForkNeverBuildsGraph(t *testing.T) {
 	if graphCalled {
 		t.Error("a fork pull request built the Graph client")
 	}
-	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "Not planned: this pull request comes from a fork") {
-		t.Errorf("sticky comments = %q, want one fork notice", gh.sticky)
+	if len(gh.Sticky) != 1 || !strings.Contains(gh.Sticky[0], "Not planned: this pull request comes from a fork") {
+		t.Errorf("sticky comments = %q, want one fork notice", gh.Sticky)
 	}
-	if len(gh.statuses) != 0 {
-		t.Errorf("statuses = %+v, want none on a fork pull request", gh.statuses)
+	if len(gh.Statuses) != 0 {
+		t.Errorf("statuses = %+v, want none on a fork pull request", gh.Statuses)
 	}
 }
 
 func TestForkCommentFailureIsAWarning(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{stickyErr: errors.New("403 Resource not accessible by integration")}
+	gh := &workflowtest.GitHub{StickyErr: errors.New("403 Resource not accessible by integration")}
 	out, _, err := runAction(t, env{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", true, false))}, gh, nil)
 	if err != nil {
 		t.Fatalf("a read-only token on a fork pull request failed the step: %v", err)
@@ -233,7 +187,7 @@ func TestForkCommentFailureIsAWarning(t *testing.T) {
 
 func TestPlanGraphFailureIsReported(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	secret := "s3cret-value"
 	_, _, err := runAction(t, env{
 		"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("synchronize", false, false)),
@@ -242,14 +196,14 @@ func TestPlanGraphFailureIsReported(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "planning: connecting to Microsoft Graph: token endpoint said no") {
 		t.Fatalf("err = %v, want the Graph failure", err)
 	}
-	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "The plan failed") {
-		t.Fatalf("sticky = %q, want the failure", gh.sticky)
+	if len(gh.Sticky) != 1 || !strings.Contains(gh.Sticky[0], "The plan failed") {
+		t.Fatalf("sticky = %q, want the failure", gh.Sticky)
 	}
-	if strings.Contains(gh.sticky[0], secret) {
-		t.Errorf("the comment shows the client secret: %q", gh.sticky[0])
+	if strings.Contains(gh.Sticky[0], secret) {
+		t.Errorf("the comment shows the client secret: %q", gh.Sticky[0])
 	}
 	got := []string{}
-	for _, s := range gh.statuses {
+	for _, s := range gh.Statuses {
 		got = append(got, s.State+" "+s.Context)
 	}
 	if diff := cmp.Diff([]string{"pending appreg/plan", "error appreg/plan", "error appreg/approval"}, got); diff != "" {
@@ -260,7 +214,7 @@ func TestPlanGraphFailureIsReported(t *testing.T) {
 func TestInvalidFilesOnPullRequest(t *testing.T) {
 	testRepo(t)
 	write(t, "registrations/bad.yaml", "apiVersion: appreg/v1\nname: bad\ndisplayName: Bad\nweb: {redirectUris: [http://example.com/cb]}\n")
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	out, graphCalled, err := runAction(t, env{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", false, false))}, gh, nil)
 	if err == nil || !strings.Contains(err.Error(), "the registration files have 1 error") {
 		t.Fatalf("err = %v", err)
@@ -271,22 +225,22 @@ func TestInvalidFilesOnPullRequest(t *testing.T) {
 	if !strings.Contains(out, "::error file=registrations/bad.yaml,line=4,") {
 		t.Errorf("no annotation in %q", out)
 	}
-	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "1 error.** Nothing was planned") {
-		t.Errorf("sticky = %q", gh.sticky)
+	if len(gh.Sticky) != 1 || !strings.Contains(gh.Sticky[0], "1 error.** Nothing was planned") {
+		t.Errorf("sticky = %q", gh.Sticky)
 	}
 	want := []workflow.Status{
 		{State: workflow.StatePending, Context: workflow.StatusContext, Description: "Planning…"},
 		{State: workflow.StateFailure, Context: workflow.StatusContext, Description: "1 error in the registration files"},
 		{State: workflow.StateError, Context: workflow.ApprovalContext, Description: "not evaluated: the registration files have errors"},
 	}
-	if diff := cmp.Diff(want, gh.statuses); diff != "" {
+	if diff := cmp.Diff(want, gh.Statuses); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 }
 
 func TestApplyLookupFailureStillApplies(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{lookupErr: errors.New("500 from GitHub")}
+	gh := &workflowtest.GitHub{LookupErr: errors.New("500 from GitHub")}
 	out, graphCalled, err := runAction(t, env{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": payload(t, pushPayload("refs/heads/main", false))}, gh, errors.New("graph down"))
 	if !graphCalled {
 		t.Error("the apply did not go on when the pull request lookup failed")
@@ -301,13 +255,13 @@ func TestApplyLookupFailureStillApplies(t *testing.T) {
 
 func TestApplyFailureCommentsOnMergedPullRequest(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{merged: map[string]int{"pushedsha": 12}}
+	gh := &workflowtest.GitHub{Merged: map[string]int{"pushedsha": 12}}
 	_, _, err := runAction(t, env{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": payload(t, pushPayload("refs/heads/main", false))}, gh, errors.New("graph down"))
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if len(gh.created) != 1 || !strings.HasPrefix(gh.created[0], "contoso/apps#12 <!-- appreg:apply -->\n") || !strings.Contains(gh.created[0], "graph down") {
-		t.Errorf("created = %q, want the failure on #12", gh.created)
+	if len(gh.Created) != 1 || !strings.HasPrefix(gh.Created[0], "contoso/apps#12 <!-- appreg:apply -->\n") || !strings.Contains(gh.Created[0], "graph down") {
+		t.Errorf("created = %q, want the failure on #12", gh.Created)
 	}
 }
 
@@ -315,7 +269,7 @@ func TestFileCommandsWithoutRunnerFiles(t *testing.T) {
 	testRepo(t)
 	// GITHUB_OUTPUT points into a directory that does not exist: the
 	// panic go-githubactions raises becomes a warning.
-	out, _, err := runAction(t, env{"INPUT_COMMAND": "validate", "GITHUB_STEP_SUMMARY": "/nonexistent/dir/summary"}, &fakeGitHub{}, nil)
+	out, _, err := runAction(t, env{"INPUT_COMMAND": "validate", "GITHUB_STEP_SUMMARY": "/nonexistent/dir/summary"}, &workflowtest.GitHub{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +303,7 @@ func TestWorkspaceRootsTheRun(t *testing.T) {
 	ws, _ := os.Getwd()
 	t.Chdir(t.TempDir()) // somewhere with no appreg.yaml
 	write(t, filepath.Join(ws, "registrations/bad.yaml"), "apiVersion: appreg/v1\nname: bad\ndisplayName: Bad\nweb: {redirectUris: [http://example.com/cb]}\n")
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	e := env{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", false, false)), "GITHUB_WORKSPACE": ws}
 	out, _, err := runAction(t, e, gh, nil)
 	if err == nil || !strings.Contains(err.Error(), "the registration files have 1 error") {
@@ -370,5 +324,29 @@ func TestWorkspaceRootsTheRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(ws, ".appreg/x.json")); err != nil {
 		t.Errorf("the JSON is not in the workspace: %v", err)
+	}
+}
+
+func TestTeamsToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  env
+		want string
+	}{
+		{env{"INPUT_GITHUB-TOKEN": "gh"}, "gh"},
+		{env{"INPUT_GITHUB-TOKEN": "gh", "INPUT_SECRETS-TOKEN": "sec"}, "sec"},
+		{env{"INPUT_GITHUB-TOKEN": "gh", "INPUT_SECRETS-TOKEN": "sec", "INPUT_MEMBERS-TOKEN": "mem"}, "mem"},
+	}
+	for _, tt := range tests {
+		o, err := Parse(tt.env.get)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.TeamsToken(); got != tt.want {
+			t.Errorf("TeamsToken with %v = %q, want %q", tt.env, got, tt.want)
+		}
+		if !slices.Contains(o.secrets(), tt.want) {
+			t.Errorf("the teams token %q is not redacted", tt.want)
+		}
 	}
 }

@@ -48,7 +48,8 @@ var allowed = map[string][]string{
 	"store":   {},
 	"cli":     nil, // the composition root may import everything
 	// Test helpers: the recording fakes of workflow's ports.
-	"workflow/workflowtest": {"workflow", "appreg", "catalog", "policy"},
+	"workflow/workflowtest": {"workflow", "policy"},
+	"apply/applytest":       {"appreg", "catalog"},
 }
 
 // confined maps heavy external modules to the only packages whose files

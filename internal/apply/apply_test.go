@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"slices"
 	"strings"
 	"testing"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/plan"
-	"github.com/appreg/appreg/internal/workflow/workflowtest"
 )
 
 func reg(name string) *appreg.Registration {
@@ -27,7 +27,7 @@ func TestDependenciesApplyFirstAndResolveAppIDs(t *testing.T) {
 	shop.Access = []appreg.ResourceAccess{{Registration: "orders", Items: []appreg.AccessItem{{ID: "r1", Type: "Role"}}}}
 	shop.Grants = []plan.Grant{{Registration: "orders", API: "orders", Kind: "application", Value: "Orders.Read", ID: "r1"}}
 	p := &plan.Plan{Changes: []plan.Change{shop, create("orders")}} // plan order is by name: shop first
-	w := &workflowtest.Tenant{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, p, Options{})
 	for _, o := range res.Outcomes {
 		if o.Status != plan.Applied {
@@ -49,7 +49,7 @@ func TestFailureStopsOnlyItsRegistrationAndDependents(t *testing.T) {
 	shop := create("shop")
 	shop.Access = []appreg.ResourceAccess{{Registration: "orders"}}
 	p := &plan.Plan{Changes: []plan.Change{create("billing"), create("orders"), shop}}
-	w := &workflowtest.Tenant{Fail: map[string]bool{"sp app-orders": true}}
+	w := &applytest.Tenant{Fail: map[string]bool{"sp app-orders": true}}
 	res := Run(t.Context(), w, p, Options{})
 	got := map[string]plan.Status{}
 	for _, o := range res.Outcomes {
@@ -81,7 +81,7 @@ func TestStepOrderWithinARegistration(t *testing.T) {
 		Grants:          []plan.Grant{{ResourceAppID: "graph", Kind: "delegated", Value: "User.Read"}, {ResourceAppID: "graph", Kind: "application", Value: "User.Read.All", ID: "role-1"}},
 		Revokes:         []plan.Grant{{ResourceAppID: "graph", Kind: "delegated", Value: "Mail.Read"}},
 	}
-	w := &workflowtest.Tenant{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	want := []string{
 		"disable contoso-web scope read",
@@ -105,7 +105,7 @@ func TestDelete(t *testing.T) {
 	t.Parallel()
 	have := reg("old")
 	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true}
-	w := &workflowtest.Tenant{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{{Key: "old", Action: plan.Delete, Before: have, AppID: "app-old"}}}, Options{})
 	if diff := cmp.Diff([]string{"delete obj-old"}, w.Calls()); diff != "" {
 		t.Error(diff)
@@ -120,7 +120,7 @@ func TestConsentWithoutServicePrincipalFails(t *testing.T) {
 	c := create("daemon")
 	c.UpdateServicePrincipal = false
 	c.Grants = []plan.Grant{{ResourceAppID: "graph", Kind: "application", Value: "User.Read.All", ID: "r"}}
-	res := Run(t.Context(), &workflowtest.Tenant{}, &plan.Plan{Changes: []plan.Change{c}}, Options{})
+	res := Run(t.Context(), &applytest.Tenant{}, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	if res.Outcomes[0].Status != plan.Failed || !strings.Contains(res.Outcomes[0].Error, "no service principal") {
 		t.Errorf("outcome %+v", res.Outcomes[0])
 	}

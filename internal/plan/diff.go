@@ -158,15 +158,13 @@ func (p *planner) registration(want *appreg.Registration) {
 	d.application(after, have)
 	c.DisableFirst = disableFirst(after, have)
 	for _, v := range c.DisableFirst {
-		d.add("disable first", "enabled: "+v, "disabled: "+v+" (Graph requires it before a change or removal)")
+		d.in(SectionOrdering, v, "").note("disable first", "enabled: "+v, "disabled: "+v+" (Graph requires it before a change or removal)")
 	}
 	appFields := len(d.fields)
 	p.permissions(&c, d, after, have)
 	// requiredResourceAccess is part of the application; consent is not
 	// (granting or revoking it alone needs no application PATCH).
-	accessChanged := slices.ContainsFunc(d.fields[appFields:], func(f FieldDiff) bool {
-		return strings.HasSuffix(f.Path, "].delegated") || strings.HasSuffix(f.Path, "].application")
-	})
+	accessChanged := slices.ContainsFunc(d.fields[appFields:], func(f FieldDiff) bool { return f.Section == SectionAccess })
 	c.UpdateApplication = appFields > 0 || accessChanged || action == Adopt
 	p.owners(&c, d, after, have)
 	p.servicePrincipal(&c, d, after, have, before == nil)
@@ -178,16 +176,17 @@ func (p *planner) registration(want *appreg.Registration) {
 	c.Fields = d.fields
 	switch {
 	case action == Create:
-		c.Reason = "not in the tenant yet"
+		c.Reason, c.Why = "not in the tenant yet", ReasonAbsent
 		c.UpdateApplication = true
 		c.Categories = append(c.Categories, appreg.CategoryNewRegistration)
 	case action == Adopt:
 		c.Reason = fmt.Sprintf("adopting existing application %s: sets uniqueName %q and the %s tag", c.AppID, want.UniqueName, appreg.MarkerTag)
+		c.Why = ReasonAdopt
 	case len(c.Fields) == 0:
 		p.plan.Unchanged = append(p.plan.Unchanged, want.Name)
 		return
 	default:
-		c.Reason = "the tenant differs from " + want.Source.File
+		c.Reason, c.Why = "the tenant differs from "+want.Source.File, ReasonDrift
 	}
 	for _, cat := range categories(c.Fields) {
 		// A new single-tenant app changes no audience anyone relied on.
@@ -399,8 +398,8 @@ func (p *planner) permissions(c *Change, d *differ, want, have *appreg.Registrat
 			}
 		}
 		c.Access = append(c.Access, access)
-		d.set("permissions["+name+"].delegated", perm.Delegated, o.Delegated)
-		d.set("permissions["+name+"].application", perm.Application, o.Application)
+		d.in(SectionAccess, name, "").set("permissions["+name+"].delegated", perm.Delegated, o.Delegated)
+		d.in(SectionAccess, name, appreg.CategoryApplicationPermission).set("permissions["+name+"].application", perm.Application, o.Application)
 		if perm.AdminConsent == nil {
 			continue
 		}
@@ -411,7 +410,8 @@ func (p *planner) permissions(c *Change, d *differ, want, have *appreg.Registrat
 		before := consentString(o.ConsentedApplication, o.ConsentedDelegated)
 		after := consentString(wantApp, wantDel)
 		if before != after {
-			d.add("permissions["+name+"].adminConsent", before, after)
+			d.in(SectionConsent, name, appreg.CategoryAdminConsent).add("permissions["+name+"].adminConsent", KindObject,
+				consentValue(o.ConsentedApplication, o.ConsentedDelegated), consentValue(wantApp, wantDel), before, after)
 		}
 		grant := func(kind, v string) Grant {
 			g := Grant{ResourceAppID: perm.ResourceAppID, API: name, Kind: kind, Value: v}
@@ -445,8 +445,8 @@ func (p *planner) permissions(c *Change, d *differ, want, have *appreg.Registrat
 			continue
 		}
 		name := p.apiName(o.ResourceAppID, "")
-		d.set("permissions["+name+"].delegated", []string{}, o.Delegated)
-		d.set("permissions["+name+"].application", []string{}, o.Application)
+		d.in(SectionAccess, name, "").set("permissions["+name+"].delegated", []string{}, o.Delegated)
+		d.in(SectionAccess, name, appreg.CategoryApplicationPermission).set("permissions["+name+"].application", []string{}, o.Application)
 		cat := p.in.Catalogs[k]
 		for _, v := range o.ConsentedApplication {
 			g := Grant{ResourceAppID: o.ResourceAppID, API: name, Kind: "application", Value: v}
@@ -466,8 +466,14 @@ func (p *planner) permissions(c *Change, d *differ, want, have *appreg.Registrat
 		for i, g := range c.Revokes {
 			names[i] = g.String()
 		}
-		d.add("consent revoked", strings.Join(names, ", "), "")
+		d.in(SectionConsent, "", "").note("consent revoked", strings.Join(names, ", "), "")
 	}
+}
+
+// consentValue is the typed form of consent: sorted application and
+// delegated permissions.
+func consentValue(app, del []string) map[string][]string {
+	return map[string][]string{"application": sorted(app), "delegated": sorted(del)}
 }
 
 func consentString(app, del []string) string {
@@ -517,7 +523,7 @@ func (p *planner) owners(c *Change, d *differ, want, have *appreg.Registration) 
 		}
 		return out
 	}
-	d.set("owners", refs(want.Owners), refs(have.Owners))
+	d.in(SectionOwners, "", appreg.CategoryOwnerChange).set("owners", refs(want.Owners), refs(have.Owners))
 }
 
 func (p *planner) servicePrincipal(c *Change, d *differ, want, have *appreg.Registration, creating bool) {
@@ -529,7 +535,7 @@ func (p *planner) servicePrincipal(c *Change, d *differ, want, have *appreg.Regi
 	if !exists {
 		c.UpdateServicePrincipal = true
 		if !creating {
-			d.add("servicePrincipal", "", "created")
+			d.in(SectionServicePrincipal, "", "").note("servicePrincipal", "", "created")
 		}
 	}
 	if sp == nil {
@@ -540,7 +546,7 @@ func (p *planner) servicePrincipal(c *Change, d *differ, want, have *appreg.Regi
 		h = &appreg.ServicePrincipal{}
 	}
 	n := len(d.fields)
-	d.boolean("servicePrincipal.assignmentRequired", sp.AssignmentRequired, h.AssignmentRequired)
+	d.in(SectionServicePrincipal, "", "").boolean("servicePrincipal.assignmentRequired", sp.AssignmentRequired, h.AssignmentRequired)
 	d.set("servicePrincipal.tags", sp.Tags, h.Tags)
 	d.set("servicePrincipal.notificationEmails", sp.NotificationEmails, h.NotificationEmails)
 	if len(d.fields) > n {
@@ -564,13 +570,13 @@ func (p *planner) federated(c *Change, d *differ, want, have *appreg.Registratio
 		}
 		if after := ficString(f); before != after {
 			c.UpsertFederated = append(c.UpsertFederated, f)
-			d.add("credentials.federated["+f.Name+"]", before, after)
+			d.in(SectionFederated, f.Name, appreg.CategoryCredentialChange).add("credentials.federated["+f.Name+"]", KindObject, orNil(before), after, before, after)
 		}
 	}
 	for _, o := range observed {
 		if !slices.ContainsFunc(want.Credentials.Federated, func(f appreg.FederatedCredential) bool { return f.Name == o.Name }) {
 			c.RemoveFederated = append(c.RemoveFederated, o.Name)
-			d.add("credentials.federated["+o.Name+"]", ficString(o), "")
+			d.in(SectionFederated, o.Name, appreg.CategoryCredentialChange).add("credentials.federated["+o.Name+"]", KindObject, ficString(o), nil, ficString(o), "")
 		}
 	}
 }
@@ -610,9 +616,11 @@ func (p *planner) deletions() {
 		default:
 			p.plan.Changes = append(p.plan.Changes, Change{
 				Key: r.Name, UniqueName: r.UniqueName, AppID: r.Observed.AppID, Action: Delete,
-				Reason:     "its registration file was removed and deletion.allow is true; soft delete, restorable for 30 days",
-				Hint:       fmt.Sprintf("restore with: az rest --method POST --url https://graph.microsoft.com/v1.0/directory/deletedItems/%s/restore", r.Observed.ObjectID),
-				Fields:     []FieldDiff{{Path: "application", Before: r.DisplayName + " (" + r.Observed.AppID + ")", After: ""}},
+				Reason: "its registration file was removed and deletion.allow is true; soft delete, restorable for 30 days",
+				Why:    ReasonFileRemoved,
+				Hint:   fmt.Sprintf("restore with: az rest --method POST --url https://graph.microsoft.com/v1.0/directory/deletedItems/%s/restore", r.Observed.ObjectID),
+				Fields: []FieldDiff{{Path: "application", Section: SectionApplication, Item: r.Observed.AppID, Kind: KindNote,
+					Category: appreg.CategoryDeletion, Old: r.Observed.AppID, Before: r.DisplayName + " (" + r.Observed.AppID + ")"}},
 				Risk:       RiskHigh,
 				Categories: []appreg.Category{appreg.CategoryDeletion},
 				Before:     r,
@@ -680,19 +688,15 @@ func addedApplication(want, have *appreg.Registration) bool {
 	return false
 }
 
-// categories derives the change categories visible in field paths.
+// categories are the change categories of the fields. Application
+// permissions and consent are categorised from the grants and the
+// permissions added (removing one needs no approval), not per field.
 func categories(fields []FieldDiff) []appreg.Category {
 	var out []appreg.Category
 	for _, f := range fields {
-		switch {
-		case f.Path == "audience":
-			out = append(out, appreg.CategoryAudienceChange)
-		case f.Path == "owners":
-			out = append(out, appreg.CategoryOwnerChange)
-		case strings.HasPrefix(f.Path, "credentials."):
-			out = append(out, appreg.CategoryCredentialChange)
-		case strings.HasSuffix(f.Path, ".redirectUris"):
-			out = append(out, appreg.CategoryRedirectURIChange)
+		switch f.Category {
+		case appreg.CategoryAudienceChange, appreg.CategoryOwnerChange, appreg.CategoryCredentialChange, appreg.CategoryRedirectURIChange:
+			out = append(out, f.Category)
 		}
 	}
 	return out
@@ -727,13 +731,45 @@ func risk(c Change) Risk {
 	return RiskLow
 }
 
-// fingerprint hashes what the plan would do, as shown to people, so that an
-// apply can tell whether it is about to do what a reviewer approved.
+// fingerprint hashes what a reviewer is shown of the plan, from typed
+// values: per change the registration, action and categories, each field's
+// path and typed before and after, the consent granted and revoked, and the
+// refusals. An apply compares it with the fingerprint of the plan the
+// reviewers saw.
 func fingerprint(p *Plan) string {
-	b, err := json.Marshal(struct {
-		Changes []Change
-		Refused []Refusal
-	}{p.Changes, p.Refused})
+	type field struct {
+		Path     string
+		Category appreg.Category
+		Old, New any
+	}
+	type change struct {
+		Key, UniqueName, AppID string
+		Action                 Action
+		Categories             []appreg.Category
+		Privileged             []string
+		Fields                 []field
+		Grants, Revokes        []Grant
+	}
+	type refusal struct {
+		Key, AppID string
+		Action     Action
+	}
+	var in struct {
+		Changes []change
+		Refused []refusal
+	}
+	for _, c := range p.Changes {
+		fc := change{Key: c.Key, UniqueName: c.UniqueName, AppID: c.AppID, Action: c.Action, Categories: c.Categories,
+			Privileged: c.Privileged, Grants: c.Grants, Revokes: c.Revokes}
+		for _, f := range c.Fields {
+			fc.Fields = append(fc.Fields, field{Path: f.Path, Category: f.Category, Old: f.Old, New: f.New})
+		}
+		in.Changes = append(in.Changes, fc)
+	}
+	for _, r := range p.Refused {
+		in.Refused = append(in.Refused, refusal{Key: r.Key, AppID: r.AppID, Action: r.Action})
+	}
+	b, err := json.Marshal(in)
 	if err != nil {
 		panic("plan: fingerprint: " + err.Error()) // only plain data is marshalled
 	}

@@ -32,4 +32,3 @@ func TestJoinForSummary(t *testing.T) {
 		t.Errorf("JoinForSummary(a, b) = %q", got)
 	}
 }
-

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"github.com/appreg/appreg/internal/workflow"
 	"strings"
 	"sync"
@@ -14,7 +15,6 @@ import (
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/plan"
 	"github.com/appreg/appreg/internal/policy"
-	"github.com/appreg/appreg/internal/workflow/workflowtest"
 )
 
 // fakeTeams is GitHub's team membership; it records every lookup.
@@ -145,7 +145,7 @@ func TestApprovalGate(t *testing.T) {
 
 func TestApplyGateRefusesBeforeApplying(t *testing.T) {
 	t.Parallel()
-	g := &workflowtest.Tenant{Users: map[string]string{"alice@contoso.com": "alice-id"}}
+	g := &applytest.Tenant{Users: map[string]string{"alice@contoso.com": "alice-id"}}
 	loaded := load(t, map[string]string{
 		"daemon": "permissions:\n  - api: microsoft-graph\n    application: [User.Read.All]\n    adminConsent: true\n",
 		"owned":  "owners: [alice@contoso.com]\ncredentials:\n  secrets:\n    - name: ci\n      lifetime: 90d\n      deliver: [{github: {repo: contoso/x, secret: S}}]\n",

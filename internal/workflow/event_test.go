@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"context"
 	"errors"
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"os"
 	"strings"
 	"testing"
@@ -116,7 +117,7 @@ type graphCounter struct {
 }
 
 func (g *graphCounter) deps(gh *workflowtest.GitHub, dir string) workflow.Deps {
-	d := gh.Deps(&workflowtest.Tenant{}, dir)
+	d := gh.Deps(&applytest.Tenant{}, dir)
 	inner := d.Graph
 	d.Graph = func(ctx context.Context) (workflow.Graph, error) {
 		g.calls++
@@ -245,7 +246,7 @@ func TestApplyFailures(t *testing.T) {
 		t.Errorf("created = %q, want the failure on #12", gh.Created)
 	}
 
-	tenant := &workflowtest.Tenant{Fail: map[string]bool{"upsert contoso-reports": true}}
+	tenant := &applytest.Tenant{Fail: map[string]bool{"upsert contoso-reports": true}}
 	gh = &workflowtest.GitHub{}
 	_, err = workflow.ApplyMerge(t.Context(), gh.Deps(tenant, dir), pushEvent("refs/heads/main", false))
 	if err == nil || !strings.Contains(err.Error(), "the apply failed for 1 registration") {

@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"errors"
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -139,7 +140,7 @@ func TestApprovalStatusOnPullRequest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := approvalRepo(t)
 			gh := &workflowtest.GitHub{Reviews: map[int][]policy.Review{7: tt.reviews}, Members: member, Unreadable: tt.unreadable}
-			out, _, err := runEvent(t, dir, workflow.CommandAuto, tt.ev, gh, &workflowtest.Tenant{})
+			out, _, err := runEvent(t, dir, workflow.CommandAuto, tt.ev, gh, &applytest.Tenant{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +176,7 @@ func TestNoApprovalRequired(t *testing.T) {
 	dir := approvalRepo(t)
 	write(t, dir, "registrations/daemon.yaml", "apiVersion: appreg/v1\nname: daemon\ndisplayName: Daemon\n")
 	gh := &workflowtest.GitHub{}
-	if _, _, err := runEvent(t, dir, workflow.CommandAuto, pullEvent("opened", false), gh, &workflowtest.Tenant{}); err != nil {
+	if _, _, err := runEvent(t, dir, workflow.CommandAuto, pullEvent("opened", false), gh, &applytest.Tenant{}); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"success: no approval required"}, gh.StatusesOf(workflow.ApprovalContext)); diff != "" {
@@ -189,7 +190,7 @@ func TestNoApprovalRequired(t *testing.T) {
 func TestApprovalReviewsUnreadable(t *testing.T) {
 	dir := approvalRepo(t)
 	gh := &workflowtest.GitHub{ReviewsErr: errors.New("github answered 403 Forbidden")}
-	out, _, err := runEvent(t, dir, workflow.CommandAuto, pullEvent("opened", false), gh, &workflowtest.Tenant{})
+	out, _, err := runEvent(t, dir, workflow.CommandAuto, pullEvent("opened", false), gh, &applytest.Tenant{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +205,7 @@ func TestApprovalReviewsUnreadable(t *testing.T) {
 func TestReviewOnForkSetsNoStatus(t *testing.T) {
 	dir := approvalRepo(t)
 	gh := &workflowtest.GitHub{}
-	out, _, err := runEvent(t, dir, workflow.CommandAuto, reviewEvent("submitted", true), gh, &workflowtest.Tenant{})
+	out, _, err := runEvent(t, dir, workflow.CommandAuto, reviewEvent("submitted", true), gh, &applytest.Tenant{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +220,11 @@ func TestReviewOnForkSetsNoStatus(t *testing.T) {
 func TestReviewRouting(t *testing.T) {
 	dir := approvalRepo(t)
 	gh := &workflowtest.GitHub{}
-	out, _, err := runEvent(t, dir, workflow.CommandAuto, reviewEvent("requested", false), gh, &workflowtest.Tenant{})
+	out, _, err := runEvent(t, dir, workflow.CommandAuto, reviewEvent("requested", false), gh, &applytest.Tenant{})
 	if err != nil || !strings.Contains(out, `Nothing to do for pull_request_review "requested"`) {
 		t.Errorf("out = %q, err = %v", out, err)
 	}
-	_, _, err = runEvent(t, dir, workflow.CommandApply, reviewEvent("submitted", false), gh, &workflowtest.Tenant{})
+	_, _, err = runEvent(t, dir, workflow.CommandApply, reviewEvent("submitted", false), gh, &applytest.Tenant{})
 	if err == nil || !strings.Contains(err.Error(), "command apply refuses to run on pull_request_review events") {
 		t.Errorf("apply on a review event: %v", err)
 	}
@@ -260,7 +261,7 @@ func TestApplyGate(t *testing.T) {
 				Reviews: map[int][]policy.Review{12: tt.reviews},
 				Members: map[string]bool{"contoso/identity-admins alice": true},
 			}
-			tenant := &workflowtest.Tenant{}
+			tenant := &applytest.Tenant{}
 			out, rep, err := runEvent(t, dir, workflow.CommandAuto, pushEvent("refs/heads/main", false), gh, tenant)
 			if err != nil {
 				t.Fatalf("a refusal failed the step: %v", err)
@@ -307,7 +308,7 @@ func TestApplyGateAsksOncePerUserAndTeam(t *testing.T) {
 		}},
 		Members: map[string]bool{"contoso/identity-admins alice": true},
 	}
-	tenant := &workflowtest.Tenant{}
+	tenant := &applytest.Tenant{}
 	if _, _, err := runEvent(t, dir, workflow.CommandAuto, pushEvent("refs/heads/main", false), gh, tenant); err != nil {
 		t.Fatal(err)
 	}

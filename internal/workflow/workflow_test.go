@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"github.com/appreg/appreg/internal/workflow"
 	"slices"
 	"strings"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/spec"
-	"github.com/appreg/appreg/internal/workflow/workflowtest"
 )
 
 func load(t *testing.T, files map[string]string) *spec.Result {
@@ -29,7 +29,7 @@ func load(t *testing.T, files map[string]string) *spec.Result {
 
 func TestUnknownOwnerIsADiagnosticAndLeavesTheRegistrationOut(t *testing.T) {
 	t.Parallel()
-	r := &workflowtest.Tenant{Users: map[string]string{"alice@contoso.com": "alice-id"}}
+	r := &applytest.Tenant{Users: map[string]string{"alice@contoso.com": "alice-id"}}
 	loaded := load(t, map[string]string{
 		"good": "owners: [alice@contoso.com]\n",
 		"bad":  "owners: [alice@contoso.com, nobody@contoso.com]\n",
@@ -55,7 +55,7 @@ func TestUnknownOwnerIsADiagnosticAndLeavesTheRegistrationOut(t *testing.T) {
 
 func TestConsentIsReadOnlyWhereManaged(t *testing.T) {
 	t.Parallel()
-	r := &workflowtest.Tenant{}
+	r := &applytest.Tenant{}
 	loaded := load(t, map[string]string{
 		"daemon": "permissions:\n  - api: microsoft-graph\n    application: [User.Read.All]\n    adminConsent: true\n",
 		"web":    "permissions:\n  - api: microsoft-graph\n    delegated: [User.Read]\n",

@@ -1,3 +1,5 @@
+// Package workflowtest provides GitHub, a recording fake of the GitHub
+// ports of package workflow, for tests of the use-cases and the shells.
 package workflowtest
 
 import (

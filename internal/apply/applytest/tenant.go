@@ -1,8 +1,8 @@
-// Package workflowtest provides Tenant, a recording fake of the tenant the
-// use-cases read and write (workflow.Graph, apply.Writer), for tests of
-// orchestration: it remembers every call and fails the ones a test names.
-// Adapters are tested against the Entra emulator instead.
-package workflowtest
+// Package applytest provides Tenant, the one recording fake of the tenant
+// that apply writes (apply.Writer) and the use-cases read (workflow.Graph),
+// for tests of orchestration: it remembers every call and fails the ones a
+// test names. Adapters are tested against the Entra emulator instead.
+package applytest
 
 import (
 	"context"

@@ -214,7 +214,11 @@ func Run(ctx context.Context, o *Options, d Deps) error {
 	rep, err := workflow.Run(ctx, wd, o.Command, o.Event)
 	err = errors.Join(err, p.report(rep))
 	if err != nil {
-		p.annotate(diag.Diagnostic{Severity: diag.Error, Summary: o.redact(err.Error())})
+		msg := err.Error()
+		if errors.Is(err, workflow.ErrNoDelivery) {
+			msg += ": set the secrets-token input to a token with Secrets: write"
+		}
+		p.annotate(diag.Diagnostic{Severity: diag.Error, Summary: o.redact(msg)})
 	}
 	return err
 }

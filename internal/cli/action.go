@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
@@ -26,7 +27,7 @@ const oidcAudience = "api://AzureADTokenExchange"
 
 // runAction is the GitHub Action's entry point (the Docker image's CMD):
 // everything it needs comes from the runner's environment.
-func runAction(ctx context.Context, e *env, args []string) error {
+func runAction(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("action", flag.ContinueOnError)
 	if err := parse(fs, e, args); err != nil {
 		return err
@@ -37,12 +38,19 @@ func runAction(ctx context.Context, e *env, args []string) error {
 	}
 	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	gw, err := githubWiring{apiURL: o.APIURL, token: o.GitHubToken, teamsToken: o.TeamsToken(), secretsToken: o.SecretsToken}.clients()
+	gw, err := githubWiring{apiURL: o.APIURL, token: o.GitHubToken, teamsToken: o.TeamsToken(), secretsToken: o.SecretsToken, newClient: e.github}.clients()
 	if err != nil {
 		return err
 	}
 	d := graphWiring{
-		credential:    func() (azcore.TokenCredential, error) { return actionCredential(o.Auth, gha) },
+		credential: func() (azcore.TokenCredential, error) {
+			if e.credential != nil {
+				return e.credential()
+			}
+			return actionCredential(o.Auth, gha)
+		},
+		httpClient:    e.httpClient(),
+		now:           e.clock(),
 		graphURL:      o.Auth.GraphURL,
 		authorityHost: o.Auth.AuthorityHost,
 		tenantID:      o.Auth.TenantID,
@@ -55,12 +63,21 @@ func runAction(ctx context.Context, e *env, args []string) error {
 // githubWiring builds the GitHub side of a run: the Action from its token
 // inputs, appreg serve from the App installation's client.
 type githubWiring struct {
-	apiURL                           string
+	apiURL                          string
 	token, teamsToken, secretsToken string
 	// client, when set, makes every GitHub call (comments, statuses,
 	// reviews, teams, secrets), whatever the tokens: appreg serve's
 	// installation client, which refreshes its token.
 	client *gh.Client
+	// newClient builds a client with a token (nil: gh.New's default).
+	newClient func(apiURL, token string) (*gh.Client, error)
+}
+
+func (w githubWiring) newGitHub(token string) (*gh.Client, error) {
+	if w.newClient != nil {
+		return w.newClient(w.apiURL, token)
+	}
+	return gh.New(gh.Options{BaseURL: w.apiURL, Token: token})
 }
 
 // githubClients are a run's GitHub clients.
@@ -74,7 +91,7 @@ func (w githubWiring) clients() (githubClients, error) {
 	if w.client != nil {
 		return githubClients{main: w.client, teams: w.client, w: w}, nil
 	}
-	c, err := gh.New(gh.Options{BaseURL: w.apiURL, Token: w.token})
+	c, err := w.newGitHub(w.token)
 	if err != nil {
 		return githubClients{}, err
 	}
@@ -84,7 +101,7 @@ func (w githubWiring) clients() (githubClients, error) {
 	// input reads it when given: a GitHub App installation token, or a
 	// personal access token, with organization members: read.
 	if w.teamsToken != "" && w.teamsToken != w.token {
-		if out.teams, err = gh.New(gh.Options{BaseURL: w.apiURL, Token: w.teamsToken}); err != nil {
+		if out.teams, err = w.newGitHub(w.teamsToken); err != nil {
 			return githubClients{}, err
 		}
 	}
@@ -99,8 +116,10 @@ type graphWiring struct {
 	graphURL, authorityHost, tenantID string
 	// httpClient carries Graph and token requests (nil: the default).
 	httpClient *http.Client
-	getenv     func(string) string
-	logger     *slog.Logger
+	// now is the clock of plans and secrets (nil: time.Now).
+	now    func() time.Time
+	getenv func(string) string
+	logger *slog.Logger
 }
 
 // deps returns the workflow's ports over the GitHub clients: Graph and
@@ -129,13 +148,24 @@ func (w graphWiring) deps(c githubClients) workflow.Deps {
 			if w.httpClient != nil {
 				sc.transport = w.httpClient
 			}
-			return sc.rotator(graphClient)
+			if sc.client == nil && sc.token != "" {
+				var err error
+				if sc.client, err = c.w.newGitHub(sc.token); err != nil {
+					return nil, err
+				}
+			}
+			r, err := sc.rotator(graphClient)
+			if r != nil && w.now != nil {
+				r.Now = w.now
+			}
+			return r, err
 		},
 		Comments:     c.main,
 		Statuses:     github,
 		PullRequests: github,
 		Reviews:      github,
 		Teams:        workflowTeams{c.teams},
+		Now:          w.now,
 		Logger:       w.logger,
 	}
 }

@@ -27,7 +27,7 @@ import (
 // runDemo shows appreg's main job with no tenant: it starts the emulator in
 // process, plans and applies the repository's registrations to it, edits one
 // file in a temporary copy and shows the plan for that edit.
-func runDemo(ctx context.Context, e *env, args []string) error {
+func runDemo(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e)

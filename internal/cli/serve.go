@@ -146,7 +146,7 @@ func (i *installations) checkout(ctx context.Context, id int64, repo, sha, dir s
 }
 
 // runServe is appreg serve: the GitHub App webhook server.
-func runServe(ctx context.Context, e *env, args []string) error {
+func runServe(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var listen, graphURL string
 	var verbose bool

@@ -143,6 +143,45 @@ func (d *differ) application(want, have *appreg.Registration) {
 	d.in(SectionApplication, "", "")
 	d.set("tags", want.Tags, withoutMarker(have.Tags))
 	d.set("identifierUris", resolveAppID(want.IdentifierURIs, have), have.IdentifierURIs)
+	d.platforms(want, have)
+	if w := want.API; w != nil {
+		h := have.API
+		if h == nil {
+			h = &appreg.API{}
+		}
+		d.integer("api.accessTokenVersion", w.AccessTokenVersion, h.AccessTokenVersion)
+		keyed(d, "api.scopes", w.Scopes, h.Scopes, func(s appreg.Scope) string { return s.Value }, scopeString)
+		keyed(d, "api.authorizedClients", w.AuthorizedClients, h.AuthorizedClients,
+			func(c appreg.AuthorizedClient) string { return strings.ToLower(c.AppID) },
+			func(c appreg.AuthorizedClient) string { return strings.Join(sorted(c.Scopes), ", ") })
+	}
+	keyed(d, "appRoles", want.AppRoles, have.AppRoles, func(r appreg.AppRole) string { return r.Value }, roleString)
+	if w := want.OptionalClaims; w != nil {
+		h := have.OptionalClaims
+		if h == nil {
+			h = &appreg.OptionalClaims{}
+		}
+		claimKey := func(c appreg.OptionalClaim) string { return c.Name }
+		keyed(d, "optionalClaims.idToken", w.IDToken, h.IDToken, claimKey, claimString)
+		keyed(d, "optionalClaims.accessToken", w.AccessToken, h.AccessToken, claimKey, claimString)
+		keyed(d, "optionalClaims.saml2Token", w.SAML2Token, h.SAML2Token, claimKey, claimString)
+	}
+	d.str("groupMembershipClaims", want.GroupMembershipClaims, have.GroupMembershipClaims)
+	if w := want.Info; w != nil {
+		h := have.Info
+		if h == nil {
+			h = &appreg.Info{}
+		}
+		d.str("info.marketingUrl", w.MarketingURL, h.MarketingURL)
+		d.str("info.privacyStatementUrl", w.PrivacyStatementURL, h.PrivacyStatementURL)
+		d.str("info.supportUrl", w.SupportURL, h.SupportURL)
+		d.str("info.termsOfServiceUrl", w.TermsOfServiceURL, h.TermsOfServiceURL)
+	}
+	d.boolean("instanceLock", want.InstanceLock, have.InstanceLock)
+}
+
+// platforms compares the web, single-page and public client platforms.
+func (d *differ) platforms(want, have *appreg.Registration) {
 	if w := want.Web; w != nil {
 		h := have.Web
 		if h == nil {
@@ -178,40 +217,6 @@ func (d *differ) application(want, have *appreg.Registration) {
 		d.in(SectionApplication, "", "")
 		d.boolean("publicClient.allowPublicClientFlows", w.AllowPublicClientFlows, h.AllowPublicClientFlows)
 	}
-	if w := want.API; w != nil {
-		h := have.API
-		if h == nil {
-			h = &appreg.API{}
-		}
-		d.integer("api.accessTokenVersion", w.AccessTokenVersion, h.AccessTokenVersion)
-		keyed(d, "api.scopes", w.Scopes, h.Scopes, func(s appreg.Scope) string { return s.Value }, scopeString)
-		keyed(d, "api.authorizedClients", w.AuthorizedClients, h.AuthorizedClients,
-			func(c appreg.AuthorizedClient) string { return strings.ToLower(c.AppID) },
-			func(c appreg.AuthorizedClient) string { return strings.Join(sorted(c.Scopes), ", ") })
-	}
-	keyed(d, "appRoles", want.AppRoles, have.AppRoles, func(r appreg.AppRole) string { return r.Value }, roleString)
-	if w := want.OptionalClaims; w != nil {
-		h := have.OptionalClaims
-		if h == nil {
-			h = &appreg.OptionalClaims{}
-		}
-		claimKey := func(c appreg.OptionalClaim) string { return c.Name }
-		keyed(d, "optionalClaims.idToken", w.IDToken, h.IDToken, claimKey, claimString)
-		keyed(d, "optionalClaims.accessToken", w.AccessToken, h.AccessToken, claimKey, claimString)
-		keyed(d, "optionalClaims.saml2Token", w.SAML2Token, h.SAML2Token, claimKey, claimString)
-	}
-	d.str("groupMembershipClaims", want.GroupMembershipClaims, have.GroupMembershipClaims)
-	if w := want.Info; w != nil {
-		h := have.Info
-		if h == nil {
-			h = &appreg.Info{}
-		}
-		d.str("info.marketingUrl", w.MarketingURL, h.MarketingURL)
-		d.str("info.privacyStatementUrl", w.PrivacyStatementURL, h.PrivacyStatementURL)
-		d.str("info.supportUrl", w.SupportURL, h.SupportURL)
-		d.str("info.termsOfServiceUrl", w.TermsOfServiceURL, h.TermsOfServiceURL)
-	}
-	d.boolean("instanceLock", want.InstanceLock, have.InstanceLock)
 }
 
 // resolveAppID replaces the {appId} placeholder of identifier URIs when the

@@ -225,16 +225,10 @@ func TestInvalidFilesOnPullRequest(t *testing.T) {
 	if !strings.Contains(out, "::error file=registrations/bad.yaml,line=4,") {
 		t.Errorf("no annotation in %q", out)
 	}
-	if len(gh.Sticky) != 1 || !strings.Contains(gh.Sticky[0], "1 error.** Nothing was planned") {
-		t.Errorf("sticky = %q", gh.Sticky)
-	}
-	want := []workflow.Status{
-		{State: workflow.StatePending, Context: workflow.StatusContext, Description: "Planning…"},
-		{State: workflow.StateFailure, Context: workflow.StatusContext, Description: "1 error in the registration files"},
-		{State: workflow.StateError, Context: workflow.ApprovalContext, Description: "not evaluated: the registration files have errors"},
-	}
-	if diff := cmp.Diff(want, gh.Statuses); diff != "" {
-		t.Errorf("statuses (-want +got):\n%s", diff)
+	// The comment and statuses are the workflow's (its tests check them);
+	// the shell adds the annotations.
+	if len(gh.Sticky) != 1 || len(gh.Statuses) != 3 {
+		t.Errorf("sticky = %q, statuses = %+v", gh.Sticky, gh.Statuses)
 	}
 }
 

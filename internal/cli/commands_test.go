@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/appreg/appreg/internal/action"
@@ -37,14 +35,7 @@ type cliEnv struct {
 
 func newCLIEnv(t *testing.T) *cliEnv {
 	t.Helper()
-	emu, err := emulator.Start(emulator.Options{
-		TenantID: "8d3d5a53-6c2c-4a6c-9b0e-4f5a2b1c9d7e",
-		Users:    []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
+	emu := startTenant(t)
 	github := ghtest.New()
 	t.Cleanup(github.Close)
 	github.AddToken("ghs_secrets")
@@ -69,12 +60,7 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	e.f = &factory{
 		stdin: strings.NewReader(""), stdout: e.stdout, stderr: e.stderr,
 		getenv: func(k string) string { return vars[k] },
-		credential: func() (azcore.TokenCredential, error) {
-			return azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
-				ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: emu.AuthorityHost()}, Transport: emu.Client()},
-				DisableInstanceDiscovery: true,
-			})
-		},
+		credential: func() (azcore.TokenCredential, error) { return operatorCredential(emu, op.TenantID) },
 		transport: emu.Client().Transport,
 		now:       func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
 	}

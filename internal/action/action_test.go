@@ -94,7 +94,7 @@ func runAction(t *testing.T, e env, gh *workflowtest.GitHub, graphErr error) (st
 			graphCalled = true
 			return nil, graphErr
 		},
-		Comments: gh, Statuses: gh, PullRequests: gh, }, Stdout: &out,
+		Comments: gh, Statuses: gh, PullRequests: gh}, Stdout: &out,
 	})
 	return out.String(), graphCalled, err
 }

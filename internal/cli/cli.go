@@ -24,7 +24,6 @@ const (
 	ExitChanges = 2 // plan --detailed-exitcode: changes present
 )
 
-
 // command is one subcommand.
 type command struct {
 	name    string

@@ -59,10 +59,10 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	e := &cliEnv{t: t, emu: emu, github: github, vars: vars, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, dir: dir}
 	e.f = &factory{
 		stdin: strings.NewReader(""), stdout: e.stdout, stderr: e.stderr,
-		getenv: func(k string) string { return vars[k] },
+		getenv:     func(k string) string { return vars[k] },
 		credential: func() (azcore.TokenCredential, error) { return operatorCredential(emu, op.TenantID) },
-		transport: emu.Client().Transport,
-		now:       func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
+		transport:  emu.Client().Transport,
+		now:        func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
 	}
 	return e
 }

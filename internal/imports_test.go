@@ -48,7 +48,7 @@ var allowed = map[string][]string{
 	"store":   {},
 	"cli":     nil, // the composition root may import everything
 	// Test helpers: the recording fakes of workflow's ports.
-	"workflow/workflowtest": {"workflow", "policy"},
+	"workflow/workflowtest": {"workflow", "policy", "spec", "diag"},
 	"apply/applytest":       {"appreg", "catalog"},
 }
 

@@ -206,6 +206,10 @@ func (r *runner) change(ctx context.Context, c plan.Change) plan.Outcome {
 
 func (r *runner) steps(ctx context.Context, c plan.Change, out *plan.Outcome) error {
 	step := func(format string, args ...any) { out.Steps = append(out.Steps, fmt.Sprintf(format, args...)) }
+	if c.Settings {
+		step("appreg.yaml changed: nothing to write to the tenant")
+		return nil
+	}
 	if c.Action == plan.Delete {
 		if err := r.w.DeleteApplication(ctx, out.ObjectID); err != nil {
 			return err

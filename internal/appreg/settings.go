@@ -40,13 +40,23 @@ const (
 	CategoryCredentialChange      Category = "credential-change"
 	CategoryRedirectURIChange     Category = "redirect-uri-change"
 	CategoryDeletion              Category = "deletion"
+	// CategoryAdoption is taking over an application appreg did not
+	// create (adopt: {appId}).
+	CategoryAdoption Category = "adoption"
+	// CategoryPolicyChange is a change of appreg.yaml itself.
+	CategoryPolicyChange Category = "policy-change"
 )
+
+// BuiltInApproval are the categories that need approval whatever
+// appreg.yaml says: secrets and where they go, adoption, the policy itself,
+// deletion. policy.require may add categories, never remove these.
+var BuiltInApproval = []Category{CategoryCredentialChange, CategoryAdoption, CategoryPolicyChange, CategoryDeletion}
 
 // Categories lists every category in a stable order.
 var Categories = []Category{
 	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
 	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
-	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion,
+	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange,
 }
 
 // Policy is who must approve which changes, and the limits on registrations.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -14,10 +15,12 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/appreg/appreg/internal/action"
+	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/graph"
 	"github.com/appreg/appreg/internal/policy"
 	"github.com/appreg/appreg/internal/rotate"
+	"github.com/appreg/appreg/internal/spec"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -164,6 +167,8 @@ func (w graphWiring) deps(c githubClients) workflow.Deps {
 		Statuses:     github,
 		PullRequests: github,
 		Reviews:      github,
+		Branches:     github,
+		Base:         github.base,
 		Teams:        workflowTeams{c.teams},
 		Now:          w.now,
 		Logger:       w.logger,
@@ -217,6 +222,26 @@ func (g workflowGitHub) MergedPullRequest(ctx context.Context, repo, sha string)
 		}
 	}
 	return 0, false, nil
+}
+
+// BranchHead returns the commit branch points at.
+func (g workflowGitHub) BranchHead(ctx context.Context, repo, branch string) (string, error) {
+	return g.c.BranchHead(ctx, repo, branch)
+}
+
+// base reads the registration files of the repository at commit sha
+// through the API (the run's checkout is the head's).
+func (g workflowGitHub) base(ctx context.Context, repo, sha string) (*spec.Result, diag.Diagnostics, error) {
+	dir, err := os.MkdirTemp("", "appreg-base-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := g.c.DownloadTree(ctx, repo, sha, dir); err != nil {
+		return nil, nil, err
+	}
+	loaded, diags := workflow.Files(dir, "appreg.yaml")()
+	return loaded, diags, nil
 }
 
 // CommentBodies returns the bodies of the comments on pull request number.

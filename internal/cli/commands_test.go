@@ -259,6 +259,7 @@ func TestActionCommand(t *testing.T) {
 	e := newCLIEnv(t)
 	e.github.AddToken("ghs_token")
 	e.github.AddPullRequest(serveRepo, ghtest.PullRequest{Number: 2, HeadSHA: serveHead, Author: "Codertocat", Merged: true, MergeCommitSHA: serveMerge})
+	e.github.SetBranch(serveRepo, "master", serveMerge)
 	for k, v := range map[string]string{
 		"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "../../cmd/appreg/testdata/events/push.json",
 		"GITHUB_REPOSITORY": serveRepo, "GITHUB_SHA": serveMerge, "GITHUB_WORKSPACE": e.dir,

@@ -129,6 +129,7 @@ func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
 	github.SetTree(serveRepo, serveHead, repoTree(t))
 	github.SetTree(serveRepo, serveMerge, repoTree(t))
 	github.AddPullRequest(serveRepo, ghtest.PullRequest{Number: 2, HeadSHA: serveHead, Author: "Codertocat"})
+	github.SetBranch(serveRepo, "master", serveMerge) // the push of the merge is the default branch's head
 
 	op := emu.Operator()
 	if tenant == "" {

@@ -30,6 +30,17 @@ type Input struct {
 	Self appreg.Owner
 	// Now is the time secrets are judged at.
 	Now time.Time
+	// Base is the registration files and settings of the commit the
+	// change is judged against (a pull request's base); nil when unknown.
+	// New or changed secret delivery targets and a changed appreg.yaml
+	// are planned against it.
+	Base *Base
+}
+
+// Base is what the base commit declares.
+type Base struct {
+	Settings appreg.Settings
+	Desired  *appreg.Set
 }
 
 // DefaultPrivileged is used when policy.privileged is not set.
@@ -48,6 +59,8 @@ func Compute(in Input) *Plan {
 		p.registration(want)
 	}
 	p.deletions()
+	p.secretChanges()
+	p.settingsChange()
 	sort.Slice(p.plan.Changes, func(i, j int) bool { return p.plan.Changes[i].Key < p.plan.Changes[j].Key })
 	sort.Strings(p.plan.Unchanged)
 	p.plan.Diagnostics.Sort()
@@ -178,6 +191,7 @@ func (p *planner) registration(want *appreg.Registration) {
 	case action == Adopt:
 		c.Reason = fmt.Sprintf("adopting existing application %s: sets uniqueName %q and the %s tag", c.AppID, want.UniqueName, appreg.MarkerTag)
 		c.Why = ReasonAdopt
+		c.Categories = append(c.Categories, appreg.CategoryAdoption)
 	case len(c.Fields) == 0:
 		p.plan.Unchanged = append(p.plan.Unchanged, want.Name)
 		return

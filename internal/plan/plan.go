@@ -139,6 +139,9 @@ type Change struct {
 	Hint       string   // e.g. how to restore a deleted application
 	Before     *appreg.Registration
 	After      *appreg.Registration
+	// Settings marks the change of appreg.yaml itself (Key SettingsKey):
+	// reviewers judge it, apply writes nothing for it.
+	Settings bool
 
 	// UpdateApplication is set when the application object itself needs a
 	// PATCH (upsert).
@@ -201,6 +204,8 @@ const (
 	SectionServicePrincipal Section = "servicePrincipal"
 	// SectionFederated are federated identity credentials.
 	SectionFederated Section = "federated"
+	// SectionSettings is appreg.yaml itself.
+	SectionSettings Section = "settings"
 	// SectionOrdering is a write Graph requires before others (disabling
 	// a scope or app role before it changes).
 	SectionOrdering Section = "ordering"

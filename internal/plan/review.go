@@ -61,42 +61,79 @@ func risk(c Change) Risk {
 // refusals. An apply compares it with the fingerprint of the plan the
 // reviewers saw.
 func fingerprint(p *Plan) string {
-	type field struct {
-		Path     string
-		Category appreg.Category
-		Old, New any
-	}
-	type change struct {
-		Key, UniqueName, AppID string
-		Action                 Action
-		Categories             []appreg.Category
-		Privileged             []string
-		Fields                 []field
-		Grants, Revokes        []Grant
-	}
 	type refusal struct {
 		Key, AppID string
 		Action     Action
 	}
 	var in struct {
-		Changes []change
+		Changes []shown
 		Refused []refusal
 	}
 	for _, c := range p.Changes {
-		fc := change{Key: c.Key, UniqueName: c.UniqueName, AppID: c.AppID, Action: c.Action, Categories: c.Categories,
-			Privileged: c.Privileged, Grants: c.Grants, Revokes: c.Revokes}
-		for _, f := range c.Fields {
-			fc.Fields = append(fc.Fields, field{Path: f.Path, Category: f.Category, Old: f.Old, New: f.New})
-		}
-		in.Changes = append(in.Changes, fc)
+		in.Changes = append(in.Changes, shownChange(c))
 	}
 	for _, r := range p.Refused {
 		in.Refused = append(in.Refused, refusal{Key: r.Key, AppID: r.AppID, Action: r.Action})
 	}
-	b, err := json.Marshal(in)
+	return hash(in)
+}
+
+// shown is what a reviewer is shown of one change.
+type shown struct {
+	Key, UniqueName, AppID string
+	Action                 Action
+	Categories             []appreg.Category
+	Privileged             []string
+	Fields                 []shownField
+	Grants, Revokes        []Grant
+}
+
+type shownField struct {
+	Path     string
+	Category appreg.Category
+	Old, New any
+}
+
+func shownChange(c Change) shown {
+	s := shown{Key: c.Key, UniqueName: c.UniqueName, AppID: c.AppID, Action: c.Action, Categories: c.Categories,
+		Privileged: c.Privileged, Grants: c.Grants, Revokes: c.Revokes}
+	for _, f := range c.Fields {
+		s.Fields = append(s.Fields, shownField{Path: f.Path, Category: f.Category, Old: f.Old, New: f.New})
+	}
+	return s
+}
+
+// ChangeFingerprint identifies one change as a reviewer is shown it
+// (registration, action, categories, typed before and after of each field,
+// consent): an approval is for this change, and apply makes a change that
+// needs approval only if an approved pull request showed the same
+// fingerprint.
+func ChangeFingerprint(c Change) string { return hash(shownChange(c)) }
+
+func hash(v any) string {
+	b, err := json.Marshal(v)
 	if err != nil {
 		panic("plan: fingerprint: " + err.Error()) // only plain data is marshalled
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// FieldFingerprints identify each field of a change that has a category
+// by what applying it leads to (path, category, typed after value), for
+// the remainder of an approved change: a re-run after a partial failure
+// has fewer such fields, each with the value reviewers approved.
+func FieldFingerprints(c Change) []string {
+	out := []string{}
+	for _, f := range c.Fields {
+		if f.Category == "" {
+			continue
+		}
+		out = append(out, hash(struct {
+			Key, Path string
+			Category  appreg.Category
+			New       any
+		}{c.Key, f.Path, f.Category, f.New})[:16])
+	}
+	return out
 }

@@ -157,6 +157,27 @@ func WithSection(parts []string, section string) []string {
 	return append(out, last)
 }
 
+// WithHidden adds hidden lines (HTML comments, one a line) to a comment's
+// parts: to the last part while it has room, then in parts of their own.
+func WithHidden(parts []string, lines []string) []string {
+	out := append([]string{}, parts...)
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	for _, l := range lines {
+		last := out[len(out)-1]
+		if utf8.RuneCountInString(last)+len(l)+1 > MaxCommentSize-100 {
+			out = append(out, "<sub>approval record of the plan above</sub>\n")
+			last = out[len(out)-1]
+		}
+		if !strings.HasSuffix(last, "\n") {
+			last += "\n"
+		}
+		out[len(out)-1] = last + l + "\n"
+	}
+	return out
+}
+
 // FingerprintLine is the hidden line a plan comment carries so that the
 // apply after the merge can tell whether it applies the plan reviewers saw.
 func FingerprintLine(fp string) string {

@@ -49,6 +49,10 @@ func notices(c plan.Change) []notice {
 			out = append(out, change(c.Key, "audience", shown))
 		case f.Category == appreg.CategoryOwnerChange:
 			out = append(out, change(c.Key, "owners", shown))
+		case f.Category == appreg.CategoryCredentialChange && strings.HasPrefix(f.Path, "credentials.secrets["):
+			out = append(out, notice{Key: c.Key, Label: "client secret " + f.Item + ": " + shown.After})
+		case f.Category == appreg.CategoryPolicyChange:
+			out = append(out, notice{Key: c.Key, Label: "changes " + f.Path + " (judged by the base commit's policy)"})
 		case addsApplication && f.Section == plan.SectionAccess && f.Category == appreg.CategoryApplicationPermission && !absent(f.New):
 			n := change(c.Key, "application permissions on "+f.Item, shown)
 			n.Label = "requests " + strings.TrimPrefix(strings.TrimPrefix(n.Label, "sets "), "changes ")

@@ -27,6 +27,12 @@ type Event struct {
 	// Ref.
 	Ref, DefaultBranch string
 	Deleted            bool
+	// Before is the commit a push moved Ref from: the files the change is
+	// judged against.
+	Before string
+	// Sender is the login that caused the event: on pull_request opened,
+	// synchronize and reopened, who pushed the head commit.
+	Sender string
 	// PullRequest is set on pull_request and pull_request_review events.
 	PullRequest *PullRequest
 	// Reviewer and ReviewState describe the review of a
@@ -66,7 +72,9 @@ type payload struct {
 		State string      `json:"state"`
 	} `json:"review"`
 	Ref        string      `json:"ref"`
+	Before     string      `json:"before"`
 	After      string      `json:"after"`
+	Sender     payloadUser `json:"sender"`
 	Deleted    bool        `json:"deleted"`
 	Repository payloadRepo `json:"repository"`
 }
@@ -104,6 +112,7 @@ func ParseEvent(name string, body []byte) (Event, error) {
 	e := Event{
 		Name: name, Action: p.Action, Repo: p.Repository.FullName,
 		Ref: p.Ref, DefaultBranch: p.Repository.DefaultBranch, Deleted: p.Deleted,
+		Before: p.Before, Sender: p.Sender.Login,
 	}
 	if name == "push" {
 		e.SHA = p.After

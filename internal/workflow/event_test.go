@@ -24,19 +24,19 @@ func TestParseEvent(t *testing.T) {
 	}{
 		{"pull_request.opened.json", "pull_request", workflow.Event{
 			Name: "pull_request", Action: "opened", Repo: "contoso/app-registrations", DefaultBranch: "master",
-			SHA: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
+			SHA: "ec26c3e57ca3a959ca5aad62de7213c562f8c821", Sender: "Codertocat",
 			PullRequest: &workflow.PullRequest{Number: 2, HeadSHA: "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
 				BaseSHA: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", Author: "Codertocat", BaseRef: "master"},
 		}},
 		{"pull_request_review.submitted.json", "pull_request_review", workflow.Event{
 			Name: "pull_request_review", Action: "submitted", Repo: "contoso/app-registrations", DefaultBranch: "master",
-			SHA: "b7a1f9c27caa4e03c14a88feb56e2d4f7500aa63", Reviewer: "baxterthehacker", ReviewState: "approved",
+			SHA: "b7a1f9c27caa4e03c14a88feb56e2d4f7500aa63", Reviewer: "baxterthehacker", ReviewState: "approved", Sender: "baxterthehacker",
 			PullRequest: &workflow.PullRequest{Number: 8, HeadSHA: "b7a1f9c27caa4e03c14a88feb56e2d4f7500aa63",
 				BaseSHA: "9049f1265b7d61be4a8904a9a27120d2064dab3b", Author: "skalnik", BaseRef: "master"},
 		}},
 		{"push.json", "push", workflow.Event{
 			Name: "push", Repo: "contoso/app-registrations", DefaultBranch: "master", Ref: "refs/heads/master",
-			SHA: "a21683865c088b5fe1906cf6552d15a285a4986d",
+			SHA: "a21683865c088b5fe1906cf6552d15a285a4986d", Before: "8357af6fef17bd180014e419f049944cb491238f", Sender: "ailisp",
 		}},
 	}
 	for _, tt := range tests {
@@ -117,7 +117,7 @@ type graphCounter struct {
 }
 
 func (g *graphCounter) deps(gh *workflowtest.GitHub, dir string) workflow.Deps {
-	d := gh.Deps(&applytest.Tenant{}, dir)
+	d := deps(gh, &applytest.Tenant{}, dir, nil)
 	inner := d.Graph
 	d.Graph = func(ctx context.Context) (workflow.Graph, error) {
 		g.calls++
@@ -248,7 +248,7 @@ func TestApplyFailures(t *testing.T) {
 
 	tenant := &applytest.Tenant{Fail: map[string]bool{"upsert contoso-reports": true}}
 	gh = &workflowtest.GitHub{}
-	_, err = workflow.ApplyMerge(t.Context(), gh.Deps(tenant, dir), pushEvent("refs/heads/main", false))
+	_, err = workflow.ApplyMerge(t.Context(), deps(gh, tenant, dir, nil), pushEvent("refs/heads/main", false))
 	if err == nil || !strings.Contains(err.Error(), "the apply failed for 1 registration") {
 		t.Errorf("err = %v", err)
 	}

@@ -64,3 +64,10 @@ type Reviews interface {
 	PullRequest(ctx context.Context, repo string, number int) (PullRequest, error)
 	ListReviews(ctx context.Context, repo string, number int) ([]policy.Review, error)
 }
+
+// Branches reads where a branch is now: an apply runs only for the current
+// head of the default branch, so that a redelivered old push cannot roll
+// the tenant back.
+type Branches interface {
+	BranchHead(ctx context.Context, repo, branch string) (sha string, err error)
+}

@@ -30,6 +30,11 @@ func ApplyMerge(ctx context.Context, d Deps, ev Event) (*Report, error) {
 func (r *run) apply(ctx context.Context) error {
 	sha := r.ev.SHA
 	title := r.title("appreg apply", sha)
+	if r.ev.Name == "push" {
+		if old, err := r.stale(ctx); err != nil || old {
+			return err
+		}
+	}
 	merged, why := r.mergedPullRequest(ctx, sha)
 	// The result is commented on the merged pull request of a push; other
 	// events (workflow_dispatch, schedule) use it only for approval.
@@ -44,8 +49,14 @@ func (r *run) apply(ctx context.Context) error {
 		r.summary(md)
 		return err
 	}
+	if err := r.checkOrg(loaded); err != nil {
+		md := render.FailureMarkdown(title, "The apply failed before changing anything", err.Error(), r.ev.RunURL, false)
+		r.summary(md)
+		return errors.Join(fmt.Errorf("applying: %w", err), r.newComment(ctx, pr, ApplyMarker, []string{md}))
+	}
+	base := r.base(ctx, r.ev.Before)
 	members := NewMembers(r.d.Teams)
-	p, res, err := r.applyGated(ctx, loaded.Settings.Policy, merged, why, members, loaded)
+	p, res, err := r.applyGated(ctx, r.policyOf(loaded, base), merged, why, members, loaded, base)
 	if err != nil {
 		err = fmt.Errorf("applying: %w", err)
 		md := render.FailureMarkdown(title, "The apply failed before changing anything", r.redact(err.Error()), r.ev.RunURL, false)
@@ -74,7 +85,7 @@ func (r *run) apply(ctx context.Context) error {
 
 // applyGated builds the clients and applies, gated on the approval of
 // merged.
-func (r *run) applyGated(ctx context.Context, pol appreg.Policy, merged *PullRequest, why string, members *Members, loaded *spec.Result) (*plan.Plan, *plan.Result, error) {
+func (r *run) applyGated(ctx context.Context, pol appreg.Policy, merged *PullRequest, why string, members *Members, loaded *spec.Result, base *plan.Base) (*plan.Plan, *plan.Result, error) {
 	g, err := r.graph(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -87,7 +98,7 @@ func (r *run) applyGated(ctx context.Context, pol appreg.Policy, merged *PullReq
 	}
 	gate := r.approvalGate(merged, why, pol, members)
 	expected := r.reviewedFingerprint(ctx, merged)
-	return Apply(ctx, g, loaded, ApplyOptions{Logger: r.log, Rotator: rot, Gate: gate, Expected: expected, Now: r.d.Now})
+	return Apply(ctx, g, loaded, ApplyOptions{Logger: r.log, Rotator: rot, Gate: gate, Expected: expected, Now: r.d.Now, Base: base})
 }
 
 // applyFailure is the error of an apply that failed for some
@@ -152,21 +163,66 @@ func (r *run) refusalWarning(res *plan.Result) {
 // pass only if the merged pull request's reviews approve its last commit.
 // The pull request and its reviews are read once, when the first such
 // change is asked about; merged nil (why says why) refuses them all.
+//
+// An approval is for a change, not a pull request: a change that needs
+// approval passes only if the merged pull request's plan comment (appreg's
+// own) showed the same change, by fingerprint; the reviews of the last
+// pusher of its head commit do not count.
 func (r *run) approvalGate(merged *PullRequest, why string, pol appreg.Policy, members *Members) Gate {
 	if len(pol.Require) == 0 {
 		return nil
 	}
 	var inner Gate
+	var seen shown
 	return func(ctx context.Context, c plan.Change) (bool, string, string) {
 		if len(policy.ChangeRequirements(c, pol)) == 0 {
 			return true, "", ""
 		}
 		if inner == nil {
 			rv, reason := r.reviewed(ctx, merged, why)
+			if rv != nil {
+				var err error
+				if seen, err = r.shownOn(ctx, rv.Number); err != nil {
+					r.warn("Could not read the plan comment of pull request #%d, so changes that need approval are refused: %v", rv.Number, err)
+				}
+				rv.Reviews = withoutPusher(rv.Reviews, seen.pusher)
+			}
 			inner = ApprovalGate(pol, rv, reason, members)
+		}
+		if merged != nil && !seen.showed(c) {
+			return false, fmt.Sprintf("pull request #%d did not show this change to its reviewers (its plan comment has %s)", merged.Number, shownAs(seen, c.Key)),
+				"open a pull request that shows the change, have it approved and merged; or an operator runs appreg apply"
 		}
 		return inner(ctx, c)
 	}
+}
+
+func shownAs(s shown, key string) string {
+	if s.changes[key] == "" {
+		return "no change of " + key + " needing approval"
+	}
+	return "a different change of " + key
+}
+
+// stale reports whether the pushed commit is no longer the head of the
+// default branch (an older push, redelivered or late): it is reported and
+// skipped, so that it cannot roll the tenant back. An unknown head refuses
+// the apply.
+func (r *run) stale(ctx context.Context) (bool, error) {
+	if r.d.Branches == nil {
+		return true, fmt.Errorf("cannot check that %s is the head of %s (no GitHub client configured): nothing was applied", shortSHA(r.ev.SHA), r.ev.DefaultBranch)
+	}
+	head, err := r.d.Branches.BranchHead(ctx, r.ev.Repo, r.ev.DefaultBranch)
+	if err != nil {
+		return true, fmt.Errorf("reading the head of %s to check that %s is current: %w; nothing was applied", r.ev.DefaultBranch, shortSHA(r.ev.SHA), err)
+	}
+	if !strings.EqualFold(head, r.ev.SHA) {
+		r.warn("%s is no longer the head of %s (it is at %s now): an older push is not applied, so that it cannot roll the tenant back. The push of %s applies the current files.",
+			shortSHA(r.ev.SHA), r.ev.DefaultBranch, shortSHA(head), shortSHA(head))
+		r.summary(r.title("appreg apply", r.ev.SHA) + fmt.Sprintf("⏭️ Skipped: %s is no longer the head of %s (now %s).\n", shortSHA(r.ev.SHA), r.ev.DefaultBranch, shortSHA(head)))
+		return true, nil
+	}
+	return false, nil
 }
 
 // reviewed reads the merged pull request's last head commit, author and

@@ -38,7 +38,11 @@ func (r *run) plan(ctx context.Context, pr *PullRequest, review bool) error {
 		r.output("has-changes", "false")
 		return errors.Join(errs...)
 	}
-	p, err := r.readPlan(ctx, loaded)
+	var base *plan.Base
+	if pr != nil {
+		base = r.base(ctx, pr.BaseSHA)
+	}
+	p, err := r.readPlan(ctx, loaded, base)
 	if err != nil {
 		err = fmt.Errorf("planning: %w", err)
 		md := render.FailureMarkdown(title, "The plan failed", r.redact(err.Error()), r.ev.RunURL, true)
@@ -56,9 +60,12 @@ func (r *run) plan(ctx context.Context, pr *PullRequest, review bool) error {
 	var errs []error
 	var section string
 	if pr != nil {
-		section = r.approve(ctx, pr, st, p, loaded.Settings.Policy)
+		pol := r.policyOf(loaded, base)
+		pusher := r.pusherOf(ctx, pr)
+		section = r.approve(ctx, pr, st, p, pol, pusher)
 		parts := render.WithSection(render.PlanMarkdown(p, ro), section)
 		parts[0] += render.FingerprintLine(p.Fingerprint)
+		parts = render.WithHidden(parts, shownLines(p, pol, pusher))
 		errs = append(errs, r.comment(ctx, pr, PlanMarker, parts))
 		if n := render.ErrorCount(p.Diagnostics); n > 0 {
 			st.plan(ctx, StateFailure, "The plan has "+plural(n, "error", "errors")+": see the pull request comment")
@@ -86,13 +93,16 @@ func (e *PlanErrorsError) Error() string {
 	return fmt.Sprintf("the plan has %s (annotated on the files)", plural(e.Errors, "error", "errors"))
 }
 
-// readPlan builds the Graph client and plans.
-func (r *run) readPlan(ctx context.Context, loaded *spec.Result) (*plan.Plan, error) {
+// readPlan builds the Graph client and plans against base.
+func (r *run) readPlan(ctx context.Context, loaded *spec.Result, base *plan.Base) (*plan.Plan, error) {
+	if err := r.checkOrg(loaded); err != nil {
+		return nil, err
+	}
 	g, err := r.graph(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return PlanAt(ctx, g, loaded, r.d.Now)
+	return PlanAgainst(ctx, g, loaded, r.d.Now, base)
 }
 
 // forkPlan answers a pull request from a fork: it cannot be planned, but
@@ -116,7 +126,7 @@ func (r *run) forkPlan(ctx context.Context, pr *PullRequest, title string) error
 // approve evaluates the reviews of pr against what plan p needs approved,
 // sets the appreg/approval status on its head commit and returns the
 // Approval section of the plan comment.
-func (r *run) approve(ctx context.Context, pr *PullRequest, st *statuses, p *plan.Plan, pol appreg.Policy) string {
+func (r *run) approve(ctx context.Context, pr *PullRequest, st *statuses, p *plan.Plan, pol appreg.Policy, pusher string) string {
 	reqs := policy.Requirements(p, pol)
 	if len(reqs) == 0 {
 		st.approval(ctx, StateSuccess, "no approval required")
@@ -136,7 +146,7 @@ func (r *run) approve(ctx context.Context, pr *PullRequest, st *statuses, p *pla
 		return render.ApprovalMarkdown(data)
 	}
 	members := NewMembers(r.d.Teams)
-	a, _ := Approve(ctx, p, pol, Reviewed{Number: pr.Number, Head: pr.HeadSHA, Author: pr.Author, Reviews: reviews}, members)
+	a, _ := Approve(ctx, p, pol, Reviewed{Number: pr.Number, Head: pr.HeadSHA, Author: pr.Author, Reviews: withoutPusher(reviews, pusher)}, members)
 	r.membershipWarnings(members)
 	v := a.Verdict
 	state := StatePending

@@ -82,8 +82,28 @@ func pushEvent(ref string, deleted bool) workflow.Event {
 // diagnostics, a line each.
 func runEvent(t *testing.T, dir, command string, ev workflow.Event, gh *workflowtest.GitHub, tenant workflow.Graph) (string, *workflow.Report, error) {
 	t.Helper()
-	rep, err := workflow.Run(t.Context(), gh.Deps(tenant, dir), command, ev)
+	rep, err := workflow.Run(t.Context(), deps(gh, tenant, dir, nil), command, ev)
 	return logText(rep), rep, err
+}
+
+// planned plans pull request number at head, as the run on its last push
+// did: its plan comment shows the changes reviewers approve.
+func planned(t *testing.T, dir string, gh *workflowtest.GitHub, number int, head string) {
+	t.Helper()
+	ev := pullEvent("synchronize", false)
+	ev.PullRequest.Number, ev.PullRequest.HeadSHA, ev.SHA = number, head, head
+	if _, _, err := runEvent(t, dir, workflow.CommandAuto, ev, gh, &applytest.Tenant{}); err != nil {
+		t.Fatalf("planning #%d: %v", number, err)
+	}
+}
+
+// deps are the ports over the fakes; pushes are of the default branch's
+// head (pushedsha) unless the test says otherwise.
+func deps(gh *workflowtest.GitHub, tenant workflow.Graph, dir string, bases map[string]string) workflow.Deps {
+	if gh.Heads == nil {
+		gh.Heads = map[string]string{"contoso/apps main": "pushedsha"}
+	}
+	return gh.Deps(tenant, dir, bases)
 }
 
 func logText(rep *workflow.Report) string {
@@ -262,6 +282,7 @@ func TestApplyGate(t *testing.T) {
 				Members: map[string]bool{"contoso/identity-admins alice": true},
 			}
 			tenant := &applytest.Tenant{}
+			planned(t, dir, gh, 12, "last")
 			out, rep, err := runEvent(t, dir, workflow.CommandAuto, pushEvent("refs/heads/main", false), gh, tenant)
 			if err != nil {
 				t.Fatalf("a refusal failed the step: %v", err)
@@ -309,6 +330,8 @@ func TestApplyGateAsksOncePerUserAndTeam(t *testing.T) {
 		Members: map[string]bool{"contoso/identity-admins alice": true},
 	}
 	tenant := &applytest.Tenant{}
+	planned(t, dir, gh, 12, "last")
+	gh.Asked = nil
 	if _, _, err := runEvent(t, dir, workflow.CommandAuto, pushEvent("refs/heads/main", false), gh, tenant); err != nil {
 		t.Fatal(err)
 	}

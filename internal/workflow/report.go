@@ -10,6 +10,7 @@ import (
 
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/plan"
+	"github.com/appreg/appreg/internal/policy"
 	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/spec"
 )
@@ -38,6 +39,17 @@ type Deps struct {
 	// with ErrTeamUnreadable, leaves only the users a reviewer group
 	// lists.
 	Teams Teams
+	// Base reads the registration files of another commit of the
+	// repository: a pull request's base, the commit before a push. The
+	// change is judged by that commit's policy. nil, or an error, means
+	// the base is unknown: then the head's policy judges, with the
+	// built-in categories, and the run warns.
+	Base func(ctx context.Context, repo, sha string) (*spec.Result, diag.Diagnostics, error)
+	// Org is the organisation's policy (nil: none).
+	Org *policy.Org
+	// Branches reads the default branch's head (apply refuses older
+	// pushes); nil refuses every push.
+	Branches Branches
 	// Redact replaces secret values in text bound for GitHub (nil: none).
 	Redact func(string) string
 	// Now is the clock (nil: time.Now).

@@ -45,12 +45,20 @@ func Plan(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, error
 // PlanAt is Plan with a clock (nil: time.Now): secrets due for rotation
 // are decided at its time.
 func PlanAt(ctx context.Context, g Reader, loaded *spec.Result, now func() time.Time) (*plan.Plan, error) {
-	p, _, err := planObserved(ctx, g, loaded, now)
+	p, _, err := planObserved(ctx, g, loaded, now, nil)
 	return p, err
 }
 
-// planObserved is PlanAt that also returns the observed tenant.
-func planObserved(ctx context.Context, g Reader, loaded *spec.Result, now func() time.Time) (*plan.Plan, *appreg.Set, error) {
+// PlanAgainst is PlanAt judged against base, the files of the commit a
+// pull request is made against: new or changed delivery targets and a
+// changed appreg.yaml are planned against it.
+func PlanAgainst(ctx context.Context, g Reader, loaded *spec.Result, now func() time.Time, base *plan.Base) (*plan.Plan, error) {
+	p, _, err := planObserved(ctx, g, loaded, now, base)
+	return p, err
+}
+
+// planObserved is PlanAgainst that also returns the observed tenant.
+func planObserved(ctx context.Context, g Reader, loaded *spec.Result, now func() time.Time, base *plan.Base) (*plan.Plan, *appreg.Set, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -96,7 +104,7 @@ func planObserved(ctx context.Context, g Reader, loaded *spec.Result, now func()
 	if err != nil {
 		return nil, nil, err
 	}
-	p := plan.Compute(plan.Input{Settings: loaded.Settings, Desired: desired, Observed: observed, Catalogs: catalogs, Self: self, Now: now()})
+	p := plan.Compute(plan.Input{Settings: loaded.Settings, Desired: desired, Observed: observed, Catalogs: catalogs, Self: self, Now: now(), Base: base})
 	if len(ownerDiags) > 0 {
 		// Registrations with unknown owners cannot be planned correctly.
 		bad := map[string]bool{}
@@ -184,13 +192,15 @@ type ApplyOptions struct {
 	Gate Gate
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Base is what the commit before the change declares (nil: unknown).
+	Base *plan.Base
 }
 
 // Apply re-reads the tenant, re-plans and applies the plan, then creates
 // and delivers the client secrets that do not exist yet. Registrations with
 // diagnostics are left out of the plan and so are not applied.
 func Apply(ctx context.Context, g Graph, loaded *spec.Result, o ApplyOptions) (*plan.Plan, *plan.Result, error) {
-	p, observed, err := planObserved(ctx, g, loaded, o.Now)
+	p, observed, err := planObserved(ctx, g, loaded, o.Now, o.Base)
 	if err != nil {
 		return nil, nil, err
 	}

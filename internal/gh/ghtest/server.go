@@ -114,6 +114,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repositories/{id}", s.getRepoByID)
 	h("GET /repos/{owner}/{repo}/tarball/{ref}", s.getTarball)
+	h("GET /repos/{owner}/{repo}/branches/{branch}", s.getBranch)
 	h("GET /_codeload/{owner}/{repo}/legacy.tar.gz/{ref}", s.getCodeload)
 
 	h("GET /repos/{owner}/{repo}/issues/{number}/comments", s.listComments)

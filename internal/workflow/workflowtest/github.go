@@ -9,7 +9,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/policy"
+	"github.com/appreg/appreg/internal/spec"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -26,6 +28,9 @@ type GitHub struct {
 	// Unreadable every team answers 403.
 	Members    map[string]bool
 	Unreadable bool
+	// Heads maps "owner/repo branch" to the commit the branch points at; a
+	// branch not listed answers 404.
+	Heads map[string]string
 	// StickyErr, LookupErr and ReviewsErr fail those calls.
 	StickyErr, LookupErr, ReviewsErr error
 
@@ -130,11 +135,32 @@ func (f *GitHub) TeamMember(_ context.Context, org, slug, user string) (bool, er
 	return f.Members[org+"/"+slug+" "+user], nil
 }
 
-// Deps are a run's ports over f and tenant, reading the files of dir.
-func (f *GitHub) Deps(tenant workflow.Graph, dir string) workflow.Deps {
+// BranchHead answers from Heads.
+func (f *GitHub) BranchHead(_ context.Context, repo, branch string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	sha, ok := f.Heads[repo+" "+branch]
+	if !ok {
+		return "", fmt.Errorf("github answered 404 Branch not found")
+	}
+	return sha, nil
+}
+
+// Deps are a run's ports over f and tenant, reading the files of dir;
+// bases maps a commit to the folder holding its files (the base of a
+// pull request, the commit before a push).
+func (f *GitHub) Deps(tenant workflow.Graph, dir string, bases map[string]string) workflow.Deps {
 	return workflow.Deps{
 		Load: workflow.Files(dir, "appreg.yaml"), Config: "appreg.yaml",
 		Graph:    func(context.Context) (workflow.Graph, error) { return tenant, nil },
-		Comments: f, Statuses: f, PullRequests: f, Reviews: f, Teams: f,
+		Comments: f, Statuses: f, PullRequests: f, Reviews: f, Teams: f, Branches: f,
+		Base: func(_ context.Context, _, sha string) (*spec.Result, diag.Diagnostics, error) {
+			d, ok := bases[sha]
+			if !ok {
+				return nil, nil, fmt.Errorf("github answered 404 Not Found for the tarball of %s", sha)
+			}
+			loaded, diags := workflow.Files(d, "appreg.yaml")()
+			return loaded, diags, nil
+		},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -41,7 +42,8 @@ func runAction(ctx context.Context, e *factory, args []string) error {
 	}
 	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	gw, err := githubWiring{apiURL: o.APIURL, token: o.GitHubToken, teamsToken: o.TeamsToken(), secretsToken: o.SecretsToken, newClient: e.github}.clients()
+	gw, err := githubWiring{apiURL: o.APIURL, token: o.GitHubToken, teamsToken: o.TeamsToken(), secretsToken: o.SecretsToken, newClient: e.github,
+		workflowToken: o.GitHubToken != "" && o.GitHubToken == e.getenv("GITHUB_TOKEN")}.clients()
 	if err != nil {
 		return err
 	}
@@ -72,6 +74,8 @@ type githubWiring struct {
 	// reviews, teams, secrets), whatever the tokens: appreg serve's
 	// installation client, which refreshes its token.
 	client *gh.Client
+	// workflowToken is set when token is the workflow's GITHUB_TOKEN.
+	workflowToken bool
 	// newClient builds a client with a token (nil: gh.New's default).
 	newClient func(apiURL, token string) (*gh.Client, error)
 }
@@ -97,6 +101,11 @@ func (w githubWiring) clients() (githubClients, error) {
 	c, err := w.newGitHub(w.token)
 	if err != nil {
 		return githubClients{}, err
+	}
+	if w.workflowToken {
+		// A workflow's GITHUB_TOKEN acts as github-actions[bot] and may
+		// not ask GitHub who it is.
+		c.SetSelf("github-actions[bot]")
 	}
 	out := githubClients{main: c, teams: c, w: w}
 	// Team membership for approvals: a workflow's GITHUB_TOKEN cannot read
@@ -244,15 +253,22 @@ func (g workflowGitHub) base(ctx context.Context, repo, sha string) (*spec.Resul
 	return loaded, diags, nil
 }
 
-// CommentBodies returns the bodies of the comments on pull request number.
+// CommentBodies returns the bodies of appreg's own comments on pull
+// request number: a marker in anyone else's comment counts for nothing.
 func (g workflowGitHub) CommentBodies(ctx context.Context, repo string, number int) ([]string, error) {
+	self, err := g.c.Self(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("telling appreg's own comments apart: %w", err)
+	}
 	cs, err := g.c.ListComments(ctx, repo, number)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.Body
+	var out []string
+	for _, c := range cs {
+		if strings.EqualFold(c.Author, self) {
+			out = append(out, c.Body)
+		}
 	}
 	return out, nil
 }

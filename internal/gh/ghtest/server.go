@@ -110,6 +110,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc(method+" "+s.prefix+path, f)
 	}
 	h("POST /app/installations/{id}/access_tokens", s.createInstallationToken)
+	h("GET /app", s.getApp)
+	h("GET /user", s.getUser)
 
 	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repositories/{id}", s.getRepoByID)
@@ -259,7 +261,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusNotFound, "Not Found", docsRoot)
 			return
 		}
-		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/")
+		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/") || r.URL.Path == s.prefix+"/app"
 		if !isAppRoute {
 			l, ok := s.authenticate(r.Header.Get("Authorization"))
 			if !ok {

@@ -91,3 +91,16 @@ const MaxSecretLifetime = 2 * 365 * 24 * time.Hour
 
 // MaxFederatedCredentials is Graph's limit per application.
 const MaxFederatedCredentials = 20
+
+// OrgPolicy is an organisation's policy (APPREG_ORG_POLICY on the server):
+// reviewer groups and categories it pins for every repository, and the
+// namePrefix each repository must use. A repository's appreg.yaml cannot
+// loosen it.
+type OrgPolicy struct {
+	Reviewers map[string]ReviewerGroup `json:"reviewers,omitempty"`
+	Require   map[Category]string      `json:"require,omitempty"`
+	// Prefixes maps a repository ("owner/name", lower case) to its
+	// namePrefix; when it is not empty, a repository not listed may not
+	// plan or apply.
+	Prefixes map[string]string `json:"repositories,omitempty"`
+}

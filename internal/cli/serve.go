@@ -17,6 +17,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
+	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/spec"
 	"github.com/appreg/appreg/internal/webhook"
@@ -44,6 +45,8 @@ type serveConfig struct {
 	tempDir        string
 	githubHTTP     *http.Client // GitHub requests (nil: default)
 	shutdownWindow time.Duration
+	// org is the organisation policy (APPREG_ORG_POLICY; nil: none).
+	org *appreg.OrgPolicy
 }
 
 // newWebhookServer wires the webhook server: deliveries verified with the
@@ -77,6 +80,7 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 				httpClient: c.httpClient, getenv: c.getenv, logger: c.logger,
 			}.deps(gc)
 			d.Redact = redactor(c.clientSecret)
+			d.Org = c.org
 			return d, nil
 		},
 	}
@@ -246,6 +250,13 @@ func serveConfigFromEnv(getenv func(string) string) (serveConfig, error) {
 	// Parse the key now rather than at the first delivery.
 	if _, err := gh.NewInstallation(gh.Options{BaseURL: c.apiURL}, c.appID, 1, c.privateKey); err != nil {
 		return c, fmt.Errorf("the GitHub App private key (APPREG_APP_PRIVATE_KEY or APPREG_APP_PRIVATE_KEY_FILE): %w", err)
+	}
+	if path := getenv("APPREG_ORG_POLICY"); path != "" {
+		org, err := spec.LoadOrgPolicy(path)
+		if err != nil {
+			return c, fmt.Errorf("APPREG_ORG_POLICY: %w", err)
+		}
+		c.org = org
 	}
 	cred, err := credential(getenv)
 	if err != nil {

@@ -324,7 +324,7 @@ const DefaultGroup = "reviewers"
 // loosens what judges it: its changes to the policy are a change of their
 // own (policy-change), approved under base. org, when set, pins reviewer
 // groups and categories that no repository can loosen.
-func Effective(base, head *appreg.Policy, org *Org) appreg.Policy {
+func Effective(base, head *appreg.Policy, org *appreg.OrgPolicy) appreg.Policy {
 	src := base
 	if src == nil {
 		src = head
@@ -389,25 +389,13 @@ func everyone(groups map[string]appreg.ReviewerGroup) appreg.ReviewerGroup {
 	return g
 }
 
-// Org is an organisation's policy (APPREG_ORG_POLICY): reviewer groups and
-// categories it pins for every repository, and the namePrefix each
-// repository may use. A repository's appreg.yaml cannot loosen it.
-type Org struct {
-	Reviewers map[string]appreg.ReviewerGroup
-	Require   map[appreg.Category]string
-	// Prefixes maps a repository ("owner/name", lower case) to the
-	// namePrefix it must use; a repository not listed may use none when
-	// Prefixes is not empty.
-	Prefixes map[string]string
-}
-
-// CheckPrefix says why repo may not use namePrefix prefix under org, or
-// returns nil.
-func (o *Org) CheckPrefix(repo, prefix string) error {
-	if o == nil || len(o.Prefixes) == 0 {
+// CheckPrefix says why repo may not use namePrefix prefix under the
+// organisation's policy org (nil: none), or returns nil.
+func CheckPrefix(org *appreg.OrgPolicy, repo, prefix string) error {
+	if org == nil || len(org.Prefixes) == 0 {
 		return nil
 	}
-	want, ok := o.Prefixes[strings.ToLower(repo)]
+	want, ok := org.Prefixes[strings.ToLower(repo)]
 	switch {
 	case !ok:
 		return fmt.Errorf("the organisation policy gives repository %s no namePrefix: ask its owners to add it", repo)

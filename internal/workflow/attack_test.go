@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"github.com/appreg/appreg/internal/appreg"
 	planpkg "github.com/appreg/appreg/internal/plan"
 	"slices"
 	"strings"
@@ -210,3 +211,32 @@ type (
 	planChange = planpkg.Change
 	refusal    = planpkg.Refusal
 )
+
+// The organisation's policy: a repository may use only the namePrefix it
+// is given, and cannot loosen the groups and categories it pins.
+func TestOrganisationPolicy(t *testing.T) {
+	t.Parallel()
+	dir := approvalRepo(t)
+	org := &appreg.OrgPolicy{
+		Reviewers: map[string]appreg.ReviewerGroup{"security": {Teams: []string{"contoso/security"}, Required: 1}},
+		Require:   map[appreg.Category]string{appreg.CategoryApplicationPermission: "security"},
+		Prefixes:  map[string]string{"contoso/apps": "contoso-"},
+	}
+	gh := &workflowtest.GitHub{}
+	d := deps(gh, &applytest.Tenant{}, dir, nil)
+	d.Org = org
+	if _, err := workflow.Run(t.Context(), d, workflow.CommandAuto, pullEvent("opened", false)); err != nil {
+		t.Fatal(err)
+	}
+	if got := gh.StatusesOf(workflow.ApprovalContext); len(got) != 1 || !strings.Contains(got[0], "security") {
+		t.Errorf("appreg/approval = %q, want the organisation's security group", got)
+	}
+	org.Prefixes = map[string]string{"contoso/apps": "apps-"}
+	tenant := &applytest.Tenant{}
+	d = deps(gh, tenant, dir, nil)
+	d.Org = org
+	_, err := workflow.Run(t.Context(), d, workflow.CommandAuto, pushEvent("refs/heads/main", false))
+	if err == nil || !strings.Contains(err.Error(), `the organisation policy gives repository contoso/apps the namePrefix "apps-"`) || len(tenant.Calls()) > 0 {
+		t.Errorf("a prefix the organisation did not give: err %v, calls %v", err, tenant.Calls())
+	}
+}

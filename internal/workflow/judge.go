@@ -47,7 +47,7 @@ func (r *run) policyOf(loaded *spec.Result, base *plan.Base) appreg.Policy {
 // checkOrg refuses a repository whose namePrefix the organisation policy
 // does not give it.
 func (r *run) checkOrg(loaded *spec.Result) error {
-	return r.d.Org.CheckPrefix(r.ev.Repo, loaded.Settings.NamePrefix)
+	return policy.CheckPrefix(r.d.Org, r.ev.Repo, loaded.Settings.NamePrefix)
 }
 
 var (

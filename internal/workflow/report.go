@@ -8,9 +8,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/plan"
-	"github.com/appreg/appreg/internal/policy"
 	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/spec"
 )
@@ -46,7 +46,7 @@ type Deps struct {
 	// built-in categories, and the run warns.
 	Base func(ctx context.Context, repo, sha string) (*spec.Result, diag.Diagnostics, error)
 	// Org is the organisation's policy (nil: none).
-	Org *policy.Org
+	Org *appreg.OrgPolicy
 	// Branches reads the default branch's head (apply refuses older
 	// pushes); nil refuses every push.
 	Branches Branches

@@ -18,6 +18,10 @@ import (
 	"github.com/appreg/appreg/internal/workflow/workflowtest"
 )
 
+// heads is where the default branch of contoso/apps is: at the pushed
+// commit of pushPayload.
+var heads = map[string]string{"contoso/apps main": "pushedsha"}
+
 // testRepo writes a minimal valid configuration into a temporary directory
 // and makes it the working directory.
 func testRepo(t *testing.T) {
@@ -94,7 +98,7 @@ func runAction(t *testing.T, e env, gh *workflowtest.GitHub, graphErr error) (st
 			graphCalled = true
 			return nil, graphErr
 		},
-		Comments: gh, Statuses: gh, PullRequests: gh}, Stdout: &out,
+		Comments: gh, Statuses: gh, PullRequests: gh, Branches: gh}, Stdout: &out,
 	})
 	return out.String(), graphCalled, err
 }
@@ -234,7 +238,7 @@ func TestInvalidFilesOnPullRequest(t *testing.T) {
 
 func TestApplyLookupFailureStillApplies(t *testing.T) {
 	testRepo(t)
-	gh := &workflowtest.GitHub{LookupErr: errors.New("500 from GitHub")}
+	gh := &workflowtest.GitHub{Heads: heads, LookupErr: errors.New("500 from GitHub")}
 	out, graphCalled, err := runAction(t, env{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": payload(t, pushPayload("refs/heads/main", false))}, gh, errors.New("graph down"))
 	if !graphCalled {
 		t.Error("the apply did not go on when the pull request lookup failed")
@@ -249,7 +253,7 @@ func TestApplyLookupFailureStillApplies(t *testing.T) {
 
 func TestApplyFailureCommentsOnMergedPullRequest(t *testing.T) {
 	testRepo(t)
-	gh := &workflowtest.GitHub{Merged: map[string]int{"pushedsha": 12}}
+	gh := &workflowtest.GitHub{Heads: heads, Merged: map[string]int{"pushedsha": 12}}
 	_, _, err := runAction(t, env{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": payload(t, pushPayload("refs/heads/main", false))}, gh, errors.New("graph down"))
 	if err == nil {
 		t.Fatal("no error")

@@ -172,7 +172,7 @@ func (r *run) review(ctx context.Context, pr *PullRequest) error {
 		r.log.Info("review", "pr", pr.Number, "reviewer", r.ev.Reviewer, "state", r.ev.ReviewState, "action", r.ev.Action)
 	}
 	if pr.Fork {
-		r.info("Pull request #%d comes from a fork: it is not planned (GitHub gives fork pull requests no repository credentials), so appreg cannot tell which changes need approval and sets no %s status. The apply after merging refuses the changes that need approval unless the reviewers approved the pull request's last commit.", pr.Number, ApprovalContext)
+		r.info("Pull request #%d comes from a fork: it is not planned (GitHub gives fork pull requests no repository credentials), so appreg cannot tell which changes need approval and sets no %s status. The apply after merging refuses the changes that need approval: no plan showed them to the reviewers.", pr.Number, ApprovalContext)
 		return nil
 	}
 	return r.plan(ctx, pr, true)

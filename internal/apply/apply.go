@@ -183,6 +183,10 @@ func (r *runner) change(ctx context.Context, c plan.Change) plan.Outcome {
 		out.ObjectID = c.Before.Observed.ObjectID
 	}
 	log := r.log.With("registration", c.Key, "action", string(c.Action))
+	if c.Settings {
+		out.Status, out.Steps = plan.Applied, []string{"appreg.yaml changed: nothing to write to the tenant"}
+		return out
+	}
 	err := r.steps(ctx, c, &out)
 	r.mu.Lock()
 	if err != nil {
@@ -206,10 +210,6 @@ func (r *runner) change(ctx context.Context, c plan.Change) plan.Outcome {
 
 func (r *runner) steps(ctx context.Context, c plan.Change, out *plan.Outcome) error {
 	step := func(format string, args ...any) { out.Steps = append(out.Steps, fmt.Sprintf(format, args...)) }
-	if c.Settings {
-		step("appreg.yaml changed: nothing to write to the tenant")
-		return nil
-	}
 	if c.Action == plan.Delete {
 		if err := r.w.DeleteApplication(ctx, out.ObjectID); err != nil {
 			return err

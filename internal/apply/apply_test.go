@@ -125,3 +125,15 @@ func TestConsentWithoutServicePrincipalFails(t *testing.T) {
 		t.Errorf("outcome %+v", res.Outcomes[0])
 	}
 }
+
+// TestSettingsChangeWritesNothing: the change of appreg.yaml a plan shows
+// for reviewers has nothing to write to the tenant.
+func TestSettingsChangeWritesNothing(t *testing.T) {
+	t.Parallel()
+	w := &applytest.Tenant{}
+	c := plan.Change{Key: plan.SettingsKey, Action: plan.Update, Settings: true}
+	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
+	if len(w.Calls()) > 0 || len(res.Outcomes) != 1 || res.Outcomes[0].Status != plan.Applied {
+		t.Errorf("calls %v, outcomes %+v", w.Calls(), res.Outcomes)
+	}
+}

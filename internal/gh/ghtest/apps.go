@@ -43,15 +43,25 @@ func (s *Server) AddAppKey(appID int64) []byte {
 
 const appAuthDoc = "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app"
 
-func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request) {
+// appOf authenticates r with an app JWT and returns the app id, or answers
+// 401 as GitHub does.
+func (s *Server) appOf(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	scheme, jwt, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "bearer") {
 		writeError(w, http.StatusUnauthorized, "A JSON web token could not be decoded", appAuthDoc)
-		return
+		return 0, false
 	}
 	appID, msg := s.verifyAppJWT(jwt, time.Now())
 	if msg != "" {
 		writeError(w, http.StatusUnauthorized, msg, appAuthDoc)
+		return 0, false
+	}
+	return appID, true
+}
+
+func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request) {
+	appID, ok := s.appOf(w, r)
+	if !ok {
 		return
 	}
 	inst, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -140,14 +150,8 @@ func decodeSegment(seg string, v any) error {
 //
 // See https://docs.github.com/rest/apps/apps#get-the-authenticated-app.
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
-	scheme, jwt, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "bearer") {
-		writeError(w, http.StatusUnauthorized, "A JSON web token could not be decoded", appAuthDoc)
-		return
-	}
-	appID, msg := s.verifyAppJWT(jwt, time.Now())
-	if msg != "" {
-		writeError(w, http.StatusUnauthorized, msg, appAuthDoc)
+	appID, ok := s.appOf(w, r)
+	if !ok {
 		return
 	}
 	slug := fmt.Sprintf("app-%d", appID)

@@ -56,6 +56,15 @@ func (o *planOptions) logger(e *factory) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// graphLogger is the Graph client's: its warnings (a user sign-in, a write
+// whose answer was lost) go to stderr even without --verbose.
+func (o *planOptions) graphLogger(e *factory) *slog.Logger {
+	if o.verbose {
+		return o.logger(e)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 // load reads the files; diagnostics are printed and end the command.
 func load(e *factory, config string) (*spec.Result, error) {
 	loaded, diags := spec.Load(config)
@@ -68,7 +77,7 @@ func load(e *factory, config string) (*spec.Result, error) {
 }
 
 func (o *planOptions) graph(e *factory) (*graph.Client, error) {
-	return e.operatorGraph(o.graphURL, o.logger(e))
+	return e.operatorGraph(o.graphURL, o.graphLogger(e))
 }
 
 func runPlan(ctx context.Context, e *factory, args []string) error {

@@ -21,6 +21,7 @@ import (
 func (c *Client) readConsent(ctx context.Context, apps []*appreg.Registration, managedConsent map[string]bool) error {
 	consents := map[*appreg.Registration]*consent{}
 	var steps []step
+	fu := &followUps{}
 	for _, r := range apps {
 		r := r
 		spID := r.Observed.ServicePrincipalID
@@ -47,10 +48,13 @@ func (c *Client) readConsent(ctx context.Context, apps []*appreg.Registration, m
 					if err != nil {
 						return err
 					}
-					for _, a := range v.(models.AppRoleAssignmentCollectionResponseable).GetValue() {
-						res := uuidString(a.GetResourceId())
-						cs.roles[res] = append(cs.roles[res], uuidString(a.GetAppRoleId()))
-					}
+					fu.add(func(ctx context.Context) error {
+						return eachItem(ctx, c, "reading app role assignments of "+label(r), v, models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue,
+							func(a models.AppRoleAssignmentable) {
+								res := uuidString(a.GetResourceId())
+								cs.roles[res] = append(cs.roles[res], uuidString(a.GetAppRoleId()))
+							})
+					})
 					return nil
 				}})
 		}
@@ -67,15 +71,18 @@ func (c *Client) readConsent(ctx context.Context, apps []*appreg.Registration, m
 					if err != nil {
 						return err
 					}
-					for _, g := range v.(models.OAuth2PermissionGrantCollectionResponseable).GetValue() {
-						res := deref(g.GetResourceId())
-						cs.scopes[res] = append(cs.scopes[res], strings.Fields(deref(g.GetScope()))...)
-					}
+					fu.add(func(ctx context.Context) error {
+						return eachItem(ctx, c, "reading delegated permission grants of "+label(r), v, models.CreateOAuth2PermissionGrantCollectionResponseFromDiscriminatorValue,
+							func(g models.OAuth2PermissionGrantable) {
+								res := deref(g.GetResourceId())
+								cs.scopes[res] = append(cs.scopes[res], strings.Fields(deref(g.GetScope()))...)
+							})
+					})
 					return nil
 				}})
 		}
 	}
-	if err := c.batch(ctx, steps); err != nil {
+	if err := c.batchFollowing(ctx, steps, fu); err != nil {
 		return err
 	}
 	return c.attachConsent(ctx, consents)

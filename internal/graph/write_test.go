@@ -260,6 +260,11 @@ func TestWritesReadBack(t *testing.T) {
 	for _, u := range []string{"bob@contoso.com", "carol@contoso.com"} {
 		srv.AddUser(u)
 	}
+	// Adopting an application appreg does not own needs
+	// Application.ReadWrite.All (README: Graph permissions).
+	if err := srv.GrantOperator("Application.ReadWrite.All"); err != nil {
+		t.Fatal(err)
+	}
 	legacy, err := srv.CreateApplication(map[string]any{"displayName": "Legacy", "signInAudience": "AzureADMyOrg"})
 	if err != nil {
 		t.Fatal(err)

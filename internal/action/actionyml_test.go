@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/appreg/appreg/internal/workflow"
 )
 
 // TestActionYAML keeps action.yml and the code in step: the inputs it
@@ -49,8 +51,8 @@ func TestActionYAML(t *testing.T) {
 	if diff := cmp.Diff(declared, read); diff != "" {
 		t.Errorf("inputs: action.yml (-) and Parse (+) differ:\n%s", diff)
 	}
-	if d := meta.Inputs["command"].Default; d != CommandAuto {
-		t.Errorf("command defaults to %q, want %q", d, CommandAuto)
+	if d := meta.Inputs["command"].Default; d != workflow.CommandAuto {
+		t.Errorf("command defaults to %q, want %q", d, workflow.CommandAuto)
 	}
 
 	var outputs []string

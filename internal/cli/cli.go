@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/workflow"
 )
 
 // Exit codes.
@@ -23,18 +24,11 @@ const (
 	ExitChanges = 2 // plan --detailed-exitcode: changes present
 )
 
-// env is the process environment; tests replace it.
-type env struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	getenv         func(string) string
-}
-
 // command is one subcommand.
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, e *env, args []string) error
+	run     func(ctx context.Context, e *factory, args []string) error
 }
 
 func commands() []command {
@@ -56,11 +50,11 @@ func commands() []command {
 // Main runs appreg with args (without the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &factory{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	return e.main(ctx, args)
 }
 
-func (e *env) main(ctx context.Context, args []string) int {
+func (e *factory) main(ctx context.Context, args []string) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		e.usage(e.stdout)
 		if len(args) == 0 {
@@ -78,7 +72,7 @@ func (e *env) main(ctx context.Context, args []string) int {
 	return ExitError
 }
 
-func (e *env) usage(w io.Writer) {
+func (e *factory) usage(w io.Writer) {
 	fmt.Fprintln(w, "appreg manages Microsoft Entra ID app registrations as code.")
 	fmt.Fprintln(w, "\nUsage: appreg <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
@@ -115,6 +109,9 @@ func exitCode(stderr io.Writer, err error) int {
 			fmt.Fprintln(stderr, d.String())
 		}
 		return ExitError
+	case errors.Is(err, workflow.ErrNoDelivery):
+		fmt.Fprintf(stderr, "appreg: %v: set APPREG_SECRETS_TOKEN (or the secrets-token input of the Action) to a token with Secrets: write\n", err)
+		return ExitError
 	}
 	fmt.Fprintf(stderr, "appreg: %v\n", err)
 	return ExitError
@@ -127,7 +124,7 @@ type globals struct {
 	format   string
 }
 
-func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
+func (g *globals) register(fs *flag.FlagSet, e *factory, formats ...string) {
 	fs.StringVar(&g.config, "config", "appreg.yaml", "the repository settings file")
 	graphURL := e.getenv("APPREG_GRAPH_URL")
 	fs.StringVar(&g.graphURL, "graph-url", graphURL, "Microsoft Graph v1.0 base URL (env APPREG_GRAPH_URL; default "+"https://graph.microsoft.com/v1.0)")
@@ -150,7 +147,7 @@ func usageError(format string, args ...any) error {
 }
 
 // parse parses a command's flags, writing help to stdout.
-func parse(fs *flag.FlagSet, e *env, args []string) error {
+func parse(fs *flag.FlagSet, e *factory, args []string) error {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fs.SetOutput(e.stdout)
@@ -169,7 +166,7 @@ func parse(fs *flag.FlagSet, e *env, args []string) error {
 	return nil
 }
 
-func runVersion(_ context.Context, e *env, args []string) error {
+func runVersion(_ context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	if err := parse(fs, e, args); err != nil {
 		return err

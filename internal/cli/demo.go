@@ -27,7 +27,7 @@ import (
 // runDemo shows appreg's main job with no tenant: it starts the emulator in
 // process, plans and applies the repository's registrations to it, edits one
 // file in a temporary copy and shows the plan for that edit.
-func runDemo(ctx context.Context, e *env, args []string) error {
+func runDemo(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e)
@@ -96,28 +96,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	dir, err := os.MkdirTemp("", "appreg-demo-")
-	if err != nil {
+	if err := demoEdit(ctx, e, client, g.config, loaded, say, color); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	edited, what, err := copyAndEdit(g.config, loaded, dir)
-	if err != nil {
-		return err
-	}
-	say("4. a pull request edits %s: %s", filepath.Base(loaded.Files[edited]), what)
-	changed, diags := spec.LoadFS(os.DirFS(dir), filepath.Base(g.config))
-	if err := diags.Err(); err != nil {
-		return err
-	}
-	if p, err = workflow.Plan(ctx, client, changed); err != nil {
-		return err
-	}
-	if err := render.PlanText(e.stdout, p, render.Options{Color: color}); err != nil {
-		return err
-	}
-	say("What the pull request comment would show")
-	fmt.Fprintln(e.stdout, render.PlanMarkdown(p, render.Options{Title: "appreg plan (demo)"})[0])
 	say("Where the client secrets went")
 	for _, d := range res.Secrets {
 		for _, t := range d.Delivered {
@@ -125,6 +106,35 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d. Try it yourself: appreg emulator --dir /tmp/entra\n", srv.TotalRequests())
+	return nil
+}
+
+// demoEdit edits one file of a copy of the repository, as a pull request
+// would, and shows the plan and its pull request comment.
+func demoEdit(ctx context.Context, e *factory, client workflow.Reader, config string, loaded *spec.Result, say func(string, ...any), color bool) error {
+	dir, err := os.MkdirTemp("", "appreg-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	edited, what, err := copyAndEdit(config, loaded, dir)
+	if err != nil {
+		return err
+	}
+	say("4. a pull request edits %s: %s", filepath.Base(loaded.Files[edited]), what)
+	changed, diags := spec.LoadFS(os.DirFS(dir), filepath.Base(config))
+	if err := diags.Err(); err != nil {
+		return err
+	}
+	p, err := workflow.Plan(ctx, client, changed)
+	if err != nil {
+		return err
+	}
+	if err := render.PlanText(e.stdout, p, render.Options{Color: color}); err != nil {
+		return err
+	}
+	say("What the pull request comment would show")
+	fmt.Fprintln(e.stdout, render.PlanMarkdown(p, render.Options{Title: "appreg plan (demo)"})[0])
 	return nil
 }
 

@@ -10,7 +10,7 @@ import (
 
 // runEmulator serves an emulated Entra tenant until interrupted, for trying
 // appreg (or any Graph client) without a tenant.
-func runEmulator(ctx context.Context, e *env, args []string) error {
+func runEmulator(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
 	var o emulator.RunOptions
 	var users string

@@ -17,6 +17,7 @@ type repo struct {
 	statuses map[string][]*status // by sha
 	pulls    map[int]*pull
 	trees    map[string]map[string][]byte // by sha: path -> content
+	branches map[string]string            // branch -> sha
 }
 
 func (r *repo) fullName() string { return r.owner + "/" + r.name }

@@ -1,0 +1,343 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/appreg/appreg/internal/action"
+
+	"github.com/appreg/appreg/internal/emulator"
+	"github.com/appreg/appreg/internal/gh/ghtest"
+)
+
+// cliEnv is the command line's factory pointed at the emulator and the
+// fake GitHub, in a folder holding the repository's own appreg.yaml and
+// registrations.
+type cliEnv struct {
+	t      *testing.T
+	f      *factory
+	emu    *emulator.Server
+	github *ghtest.Server
+	vars   map[string]string
+	stdout *bytes.Buffer
+	stderr *bytes.Buffer
+	dir    string
+}
+
+func newCLIEnv(t *testing.T) *cliEnv {
+	t.Helper()
+	emu := startTenant(t)
+	github := ghtest.New()
+	t.Cleanup(github.Close)
+	github.AddToken("ghs_secrets")
+	github.AddRepo("contoso/jupyterhub-deploy")
+
+	dir := t.TempDir()
+	for name, data := range repoTree(t) {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	op := emu.Operator()
+	vars := map[string]string{
+		"APPREG_GRAPH_URL": emu.GraphURL(), "AZURE_AUTHORITY_HOST": emu.AuthorityHost(), "AZURE_TENANT_ID": op.TenantID,
+		"APPREG_LAG_BACKOFF": "5ms", "GITHUB_API_URL": github.URL(), "APPREG_SECRETS_TOKEN": "ghs_secrets",
+	}
+	e := &cliEnv{t: t, emu: emu, github: github, vars: vars, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, dir: dir}
+	e.f = &factory{
+		stdin: strings.NewReader(""), stdout: e.stdout, stderr: e.stderr,
+		getenv:     func(k string) string { return vars[k] },
+		credential: func() (azcore.TokenCredential, error) { return operatorCredential(emu, op.TenantID) },
+		transport:  emu.Client().Transport,
+		now:        func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) },
+	}
+	return e
+}
+
+// run runs appreg with args in the repository folder and returns the exit
+// code; stdout and stderr are reset first.
+func (e *cliEnv) run(args ...string) int {
+	e.t.Helper()
+	e.stdout.Reset()
+	e.stderr.Reset()
+	for i, a := range args {
+		if a == "appreg.yaml" {
+			args[i] = filepath.Join(e.dir, a)
+		}
+	}
+	return e.f.main(e.t.Context(), args)
+}
+
+func (e *cliEnv) want(code int, args ...string) {
+	e.t.Helper()
+	if got := e.run(args...); got != code {
+		e.t.Fatalf("appreg %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), got, code, e.stdout, e.stderr)
+	}
+}
+
+// TestPlanApplyAgainstTheEmulator runs the operator's commands through the
+// factory: plan shows the repository's registrations, apply without
+// --confirm changes nothing, apply --confirm creates them and delivers the
+// secret, and then plan has nothing to do.
+func TestPlanApplyAgainstTheEmulator(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.want(ExitOK, "validate", "--config", "appreg.yaml")
+	if !strings.Contains(e.stdout.String(), "valid") {
+		t.Errorf("validate said %q", e.stdout)
+	}
+	e.want(ExitChanges, "plan", "--config", "appreg.yaml", "--detailed-exitcode")
+	if !strings.Contains(e.stdout.String(), "Plan: 4 to create") {
+		t.Errorf("plan said %q", e.stdout)
+	}
+	out := filepath.Join(t.TempDir(), "plan.json")
+	e.want(ExitOK, "plan", "--config", "appreg.yaml", "--format", "json", "--out", out)
+	var doc struct {
+		FormatVersion string `json:"format_version"`
+		Changes       []struct {
+			Key    string `json:"key"`
+			Fields []struct {
+				Kind string `json:"kind"`
+			} `json:"fields"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal(e.stdout.Bytes(), &doc); err != nil || doc.FormatVersion == "" || len(doc.Changes) != 4 || doc.Changes[0].Fields[0].Kind == "" {
+		t.Errorf("plan --format json: %v %+v", err, doc)
+	}
+	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, e.stdout.Bytes()) {
+		t.Errorf("--out differs from stdout: %v", err)
+	}
+	e.want(ExitOK, "plan", "--config", "appreg.yaml", "--format", "markdown")
+	if !strings.Contains(e.stdout.String(), "### appreg plan") {
+		t.Errorf("plan --format markdown: %q", e.stdout)
+	}
+	e.want(ExitError, "apply", "--config", "appreg.yaml")
+	if !strings.Contains(e.stderr.String(), "nothing was changed; run 'appreg apply --confirm'") {
+		t.Errorf("apply without --confirm: %q", e.stderr)
+	}
+	e.want(ExitOK, "apply", "--config", "appreg.yaml", "--confirm", "--out", filepath.Join(t.TempDir(), "result.json"))
+	if !strings.Contains(e.stdout.String(), "4 applied, 0 failed") {
+		t.Errorf("apply said %q", e.stdout)
+	}
+	if _, ok := e.github.Secret(ghtest.SecretTarget{Repo: "contoso/jupyterhub-deploy", Name: "JUPYTERHUB_CLIENT_SECRET"}); !ok {
+		t.Error("the secret was not delivered")
+	}
+	e.want(ExitOK, "plan", "--config", "appreg.yaml", "--detailed-exitcode")
+	e.want(ExitError, "rotate", "--config", "appreg.yaml")
+	if !strings.Contains(e.stderr.String(), "nothing was changed; run 'appreg rotate --confirm'") {
+		t.Errorf("rotate without --confirm: %q", e.stderr)
+	}
+	e.want(ExitOK, "rotate", "--config", "appreg.yaml", "--confirm", "--format", "json")
+	e.want(ExitOK, "apply", "--config", "appreg.yaml", "--confirm", "--format", "markdown")
+	for _, v := range e.emu.IssuedSecrets() {
+		if strings.Contains(e.stdout.String()+e.stderr.String(), v) {
+			t.Error("a secret value was printed")
+		}
+	}
+}
+
+func TestSecretsNeedAToken(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	delete(e.vars, "APPREG_SECRETS_TOKEN")
+	e.want(ExitError, "rotate", "--config", "appreg.yaml", "--confirm")
+	if !strings.Contains(e.stderr.String(), "set APPREG_SECRETS_TOKEN") {
+		t.Errorf("stderr %q does not say what to set", e.stderr)
+	}
+}
+
+func TestImportWritesAnAdoptingFile(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	app, err := e.emu.CreateApplication(map[string]any{"displayName": "Legacy Reporting", "signInAudience": "AzureADMyOrg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := app["appId"].(string)
+	outDir := t.TempDir()
+	e.want(ExitOK, "import", "--config", "appreg.yaml", "--app-id", id, "--name", id+"=legacy-reporting", "--out", outDir)
+	b, err := os.ReadFile(filepath.Join(outDir, "legacy-reporting.yaml"))
+	if err != nil || !strings.Contains(string(b), "adopt: {appId: "+id+"}") {
+		t.Errorf("the imported file: %v\n%s", err, b)
+	}
+	e.want(ExitError, "import", "--config", "appreg.yaml")
+	e.want(ExitError, "import", "--config", "appreg.yaml", "--app-id", id, "--name", "nonsense")
+}
+
+func TestCommandLine(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{nil, ExitError, "Usage: appreg <command>", ""},
+		{[]string{"help"}, ExitOK, "Commands:", ""},
+		{[]string{"frobnicate"}, ExitError, "", `unknown command "frobnicate"`},
+		{[]string{"version"}, ExitOK, "appreg ", ""},
+		{[]string{"schema"}, ExitOK, `"$schema"`, ""},
+		{[]string{"plan", "-h"}, ExitOK, "Usage: appreg plan [flags]", ""},
+		{[]string{"plan", "--format", "yaml"}, ExitError, "", "--format must be one of text, markdown, json"},
+		{[]string{"plan", "extra"}, ExitError, "", "takes no arguments"},
+		{[]string{"plan", "--nope"}, ExitError, "", "flag provided but not defined"},
+		{[]string{"validate", "--config", "missing.yaml"}, ExitError, "settings file missing.yaml does not exist", ""},
+	}
+	for _, tt := range tests {
+		code := e.run(tt.args...)
+		if code != tt.code || !strings.Contains(e.stdout.String(), tt.stdout) || !strings.Contains(e.stderr.String(), tt.stderr) {
+			t.Errorf("appreg %v: exit %d, stdout %q, stderr %q; want %d, %q, %q", tt.args, code, e.stdout, e.stderr, tt.code, tt.stdout, tt.stderr)
+		}
+	}
+}
+
+// TestDemo runs the README's first command: plan, apply, secret delivery
+// and an edited plan against the built-in emulator.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.want(ExitOK, "demo", "--config", "appreg.yaml")
+	for _, want := range []string{"Plan: 4 to create", "delivered to contoso/jupyterhub-deploy secret JUPYTERHUB_CLIENT_SECRET", "No changes. The tenant matches the registration files.", "### appreg plan (demo)"} {
+		if !strings.Contains(e.stdout.String(), want) {
+			t.Errorf("the demo does not say %q", want)
+		}
+	}
+}
+
+// TestEmulatorCommand serves the emulator until the context ends and
+// leaves the CA and the environment for clients in --dir.
+func TestEmulatorCommand(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.want(ExitError, "emulator")
+	if !strings.Contains(e.stderr.String(), "needs --dir") {
+		t.Errorf("stderr %q", e.stderr)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int)
+	go func() {
+		done <- e.f.main(ctx, []string{"emulator", "--dir", dir, "--listen", "127.0.0.1:0", "--users", "alice@contoso.com"})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "env")); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Errorf("the emulator exited %d: %s", code, e.stderr)
+	}
+	for _, f := range []string{"ca.pem", "env"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("no %s: %v", f, err)
+		}
+	}
+}
+
+// TestActionCommand runs appreg action as the runner starts it: the push
+// of a merge applies, and the result is commented on the merged pull
+// request.
+func TestActionCommand(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.github.AddToken("ghs_token")
+	e.github.AddPullRequest(serveRepo, ghtest.PullRequest{Number: 2, HeadSHA: serveHead, Author: "Codertocat", Merged: true, MergeCommitSHA: serveMerge})
+	e.github.SetBranch(serveRepo, "master", serveMerge)
+	for k, v := range map[string]string{
+		"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "../../cmd/appreg/testdata/events/push.json",
+		"GITHUB_REPOSITORY": serveRepo, "GITHUB_SHA": serveMerge, "GITHUB_WORKSPACE": e.dir,
+		"INPUT_GITHUB-TOKEN": "ghs_token", "INPUT_SECRETS-TOKEN": "ghs_secrets", "INPUT_CLIENT-ID": "unused", "INPUT_TENANT-ID": e.vars["AZURE_TENANT_ID"], "INPUT_GRAPH-URL": e.emu.GraphURL(), "INPUT_AUTHORITY-HOST": e.emu.AuthorityHost(),
+	} {
+		e.vars[k] = v
+	}
+	code := e.run("action")
+	// The policy of the repository's appreg.yaml needs approvals nobody
+	// gave: the privileged registrations are refused, the rest applied.
+	if code != ExitOK {
+		t.Fatalf("action: exit %d\n%s\n%s", code, e.stdout, e.stderr)
+	}
+	comments := e.github.Comments(serveRepo, 2)
+	if len(comments) != 1 || !strings.Contains(comments[0].Body, "<!-- appreg:apply -->") {
+		t.Fatalf("comments: %+v\n%s", comments, e.stdout)
+	}
+	if !strings.Contains(e.stdout.String(), "::warning title=appreg::Not applied (refused)") {
+		t.Errorf("no refusal warning in %s", e.stdout)
+	}
+	for _, line := range strings.Split(e.stdout.String()+e.stderr.String(), "\n") {
+		if strings.Contains(line, "ghs_token") && line != "::add-mask::ghs_token" {
+			t.Errorf("the token is in the log: %q", line)
+		}
+	}
+	e.vars["INPUT_COMMAND"] = "destroy"
+	if code := e.run("action"); code != ExitError || !strings.Contains(e.stderr.String(), `input command is "destroy"`) {
+		t.Errorf("a bad command: exit %d, %s", code, e.stderr)
+	}
+}
+
+func TestServeFlags(t *testing.T) {
+	t.Parallel()
+	e := newCLIEnv(t)
+	e.want(ExitError, "serve", "--listen", "127.0.0.1:0")
+	if !strings.Contains(e.stderr.String(), "appreg serve needs APPREG_WEBHOOK_SECRET") {
+		t.Errorf("stderr %q", e.stderr)
+	}
+}
+
+func TestCredentialFromEnvironment(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		vars map[string]string
+		err  string
+	}{
+		{map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s"}, ""},
+		{map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_FEDERATED_TOKEN_FILE": "/token"}, ""},
+		{map[string]string{"AZURE_AUTHORITY_HOST": "http://login.example"}, "must be an https URL"},
+		{map[string]string{"AZURE_AUTHORITY_HOST": "https://login.microsoftonline.us/"}, ""},
+	}
+	for _, tt := range tests {
+		_, err := credential(func(k string) string { return tt.vars[k] })
+		if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("credential(%v) = %v, want %q", tt.vars, err, tt.err)
+		}
+	}
+	if _, err := newGraph(graphConfig{}, func(string) string { return "soon" }); err == nil || !strings.Contains(err.Error(), "APPREG_LAG_BACKOFF") {
+		t.Errorf("a bad APPREG_LAG_BACKOFF: %v", err)
+	}
+}
+
+func TestActionCredential(t *testing.T) {
+	t.Parallel()
+	gha := githubactions.New(githubactions.WithGetenv(func(string) string { return "" }))
+	tests := []struct {
+		auth action.Auth
+		err  string
+	}{
+		{action.Auth{}, "the inputs tenant-id and client-id are required"},
+		{action.Auth{TenantID: "t", ClientID: "c", AuthorityHost: "ftp://x"}, "input authority-host"},
+		{action.Auth{TenantID: "t", ClientID: "c", ClientSecret: "s"}, ""},
+		{action.Auth{TenantID: "t", ClientID: "c"}, ""},
+	}
+	for _, tt := range tests {
+		_, err := actionCredential(tt.auth, gha)
+		if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("actionCredential(%+v) = %v, want %q", tt.auth, err, tt.err)
+		}
+	}
+}

@@ -293,10 +293,11 @@ func (s *Server) deleteMemberRef(r *request, id, member string) *response {
 
 // listMemberOf answers GET /{users|servicePrincipals}/{id}/memberOf: the
 // groups the object is a direct member of.
-func (s *Server) listMemberOf(r *request, objectID func() (string, *apiError)) *response {
-	if e := mayReadGroups(r); e != nil {
+func (s *Server) listMemberOf(r *request, user bool, objectID func() (string, *apiError)) *response {
+	if e := mayListMemberOf(r, user); e != nil {
 		return s.fail(r, e)
 	}
+	full := mayReadGroups(r) == nil
 	q, resp := s.parseList(r, "directoryObject", directoryProps, false)
 	if resp != nil {
 		return resp
@@ -311,7 +312,11 @@ func (s *Server) listMemberOf(r *request, objectID func() (string, *apiError)) *
 	for _, g := range s.groupsByID() {
 		for _, m := range g.members {
 			if strings.EqualFold(m, id) {
-				all = append(all, entry{seq: g.seq, props: g.props, extra: map[string]any{"@odata.type": "#microsoft.graph.group"}})
+				props := g.props
+				if !full {
+					props = limitedGroup(props)
+				}
+				all = append(all, entry{seq: g.seq, props: props, extra: map[string]any{"@odata.type": "#microsoft.graph.group"}})
 				break
 			}
 		}

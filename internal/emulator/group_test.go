@@ -7,7 +7,7 @@ import (
 
 func TestGroupMembersAndMemberOf(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{Users: []string{"alice@contoso.com"}})
+	s := start(t, Options{Users: []string{"alice@contoso.com"}, GrantRoles: []string{"Group.Create", "GroupMember.ReadWrite.All"}})
 	c := newClient(t, s)
 	g := c.must(http.StatusCreated, "POST", "/groups", map[string]any{
 		"displayName": "Power BI automation", "mailEnabled": false, "mailNickname": "powerbi-automation", "securityEnabled": true,
@@ -77,5 +77,39 @@ func TestAppRoleAssignedToGroupsAndUsers(t *testing.T) {
 	otherSP := c.must(http.StatusCreated, "POST", "/servicePrincipals", map[string]any{"appId": other["appId"]})
 	if status, _, body := c.do("POST", path, map[string]any{"principalId": otherSP["id"], "resourceId": sp["id"], "appRoleId": roleID}); status != http.StatusBadRequest {
 		t.Errorf("user-only role to a service principal: %d %v", status, body)
+	}
+}
+
+func TestGroupPermissions(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{}) // least privilege: no group permission
+	c := newClient(t, s)
+	app := c.must(http.StatusCreated, "POST", "/applications", map[string]any{"displayName": "reports"})
+	sp := c.must(http.StatusCreated, "POST", "/servicePrincipals", map[string]any{"appId": app["appId"]})
+	gid, err := s.CreateGroup("Power BI automation", sp["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ method, path string }{
+		{"POST", "/groups"},
+		{"GET", "/groups"},
+		{"GET", "/groups/" + gid + "/members"},
+		{"POST", "/groups/" + gid + "/members/$ref"},
+		{"DELETE", "/groups/" + gid + "/members/" + sp["id"].(string) + "/$ref"},
+	}
+	for _, tc := range cases {
+		var body any
+		if tc.method == "POST" {
+			body = map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + sp["id"].(string)}
+		}
+		if status, _, out := c.do(tc.method, tc.path, body); status != http.StatusForbidden || errCode(out) != "Authorization_RequestDenied" {
+			t.Errorf("%s %s without group permissions: %d %v, want 403", tc.method, tc.path, status, out)
+		}
+	}
+	// Listing memberOf needs only Application.ReadWrite.OwnedBy, but a
+	// caller that may not read groups sees only their ids.
+	got := c.must(http.StatusOK, "GET", "/servicePrincipals/"+sp["id"].(string)+"/memberOf", nil)["value"].([]any)
+	if len(got) != 1 || got[0].(map[string]any)["id"] != gid || got[0].(map[string]any)["displayName"] != nil {
+		t.Errorf("memberOf without group read: %v", got)
 	}
 }

@@ -279,7 +279,10 @@ func (r *runner) steps(ctx context.Context, c plan.Change, out *plan.Outcome) er
 	if err := r.federated(ctx, c, out.ObjectID, step); err != nil {
 		return err
 	}
-	return r.consent(ctx, c, spID, step)
+	if err := r.consent(ctx, c, spID, step); err != nil {
+		return err
+	}
+	return r.access(ctx, c, after, spID, step)
 }
 
 // maxFederated is Graph's limit of federated credentials per application.

@@ -135,3 +135,18 @@ type Azure struct {
 // not set: those that can grant access to others. Any role at subscription
 // or management group scope needs it too.
 var DefaultPrivilegedAzureRoles = []string{"Owner", "User Access Administrator", "Role Based Access Control Administrator"}
+
+// Principal is a user or group resolved from a reference: its object id
+// and name (user principal name, or group display name).
+type Principal struct {
+	ID   string
+	Name string
+}
+
+// AzureRoleDefinition is an Azure role as Azure lists it: its GUID, name
+// and whether it is a custom role.
+type AzureRoleDefinition struct {
+	ID     string
+	Name   string
+	Custom bool
+}

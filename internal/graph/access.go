@@ -41,7 +41,7 @@ func (c *Client) ReadAccess(ctx context.Context, apps []*appreg.Registration, as
 		if spID == "" || r.ServicePrincipal == nil {
 			continue
 		}
-		if assignments[r.Name] {
+		if assignments[r.Name] || assignments[strings.ToLower(r.Observed.AppID)] {
 			r.ServicePrincipal.Assignments = []appreg.Assignment{}
 			info, err := c.sdk.ServicePrincipals().ByServicePrincipalId(spID).AppRoleAssignedTo().ToGetRequestInformation(ctx, nil)
 			if err != nil {
@@ -60,7 +60,7 @@ func (c *Client) ReadAccess(ctx context.Context, apps []*appreg.Registration, as
 					return nil
 				}})
 		}
-		if memberOf[r.Name] {
+		if memberOf[r.Name] || memberOf[strings.ToLower(r.Observed.AppID)] {
 			r.ServicePrincipal.MemberOf = []appreg.GroupMembership{}
 			info, err := c.sdk.ServicePrincipals().ByServicePrincipalId(spID).MemberOf().ToGetRequestInformation(ctx, nil)
 			if err != nil {
@@ -137,20 +137,14 @@ func accessPages[T any](ctx context.Context, c *Client, what string, page serial
 	return nil
 }
 
-// Principal is a user or group resolved from a reference.
-type Principal struct {
-	ID   string
-	Name string // user principal name, or group display name
-}
-
 // ResolvePrincipals resolves user references (user principal names or
 // object ids) and group references (display names or object ids), in
 // $batch, keyed by kind and lower-case reference ("user|alice@contoso.com",
 // "group|data science"). A reference that matches nothing, or a group name
 // that matches several groups, is left out and reported in problems, keyed
 // the same way.
-func (c *Client) ResolvePrincipals(ctx context.Context, userRefs, groupRefs []string) (found map[string]Principal, problems map[string]string, err error) {
-	found, problems = map[string]Principal{}, map[string]string{}
+func (c *Client) ResolvePrincipals(ctx context.Context, userRefs, groupRefs []string) (found map[string]appreg.Principal, problems map[string]string, err error) {
+	found, problems = map[string]appreg.Principal{}, map[string]string{}
 	var steps []step
 	seen := map[string]bool{}
 	for _, ref := range userRefs {
@@ -175,7 +169,7 @@ func (c *Client) ResolvePrincipals(ctx context.Context, userRefs, groupRefs []st
 					return err
 				}
 				u := v.(models.Userable)
-				found[key] = Principal{ID: deref(u.GetId()), Name: deref(u.GetUserPrincipalName())}
+				found[key] = appreg.Principal{ID: deref(u.GetId()), Name: deref(u.GetUserPrincipalName())}
 				return nil
 			}})
 	}
@@ -199,7 +193,7 @@ func (c *Client) ResolvePrincipals(ctx context.Context, userRefs, groupRefs []st
 
 // groupStep is the $batch read resolving one group reference: by id, or by
 // display name, which must match exactly one group.
-func (c *Client) groupStep(ctx context.Context, ref, key string, found map[string]Principal, problems map[string]string) (step, error) {
+func (c *Client) groupStep(ctx context.Context, ref, key string, found map[string]appreg.Principal, problems map[string]string) (step, error) {
 	if appreg.IsGUID(ref) {
 		info, err := c.sdk.Groups().ByGroupId(ref).ToGetRequestInformation(ctx, &groups.GroupItemRequestBuilderGetRequestConfiguration{
 			QueryParameters: &groups.GroupItemRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}},
@@ -214,7 +208,7 @@ func (c *Client) groupStep(ctx context.Context, ref, key string, found map[strin
 					return err
 				}
 				g := v.(models.Groupable)
-				found[key] = Principal{ID: deref(g.GetId()), Name: deref(g.GetDisplayName())}
+				found[key] = appreg.Principal{ID: deref(g.GetId()), Name: deref(g.GetDisplayName())}
 				return nil
 			}}, err
 	}
@@ -233,7 +227,7 @@ func (c *Client) groupStep(ctx context.Context, ref, key string, found map[strin
 			case 0:
 				problems[key] = fmt.Sprintf("no group named %q in the tenant", ref)
 			case 1:
-				found[key] = Principal{ID: deref(gs[0].GetId()), Name: deref(gs[0].GetDisplayName())}
+				found[key] = appreg.Principal{ID: deref(gs[0].GetId()), Name: deref(gs[0].GetDisplayName())}
 			default:
 				problems[key] = fmt.Sprintf("several groups are named %q: name the group by its object id", ref)
 			}

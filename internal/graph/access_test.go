@@ -6,7 +6,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/appreg/appreg/internal/appreg"
-	"github.com/appreg/appreg/internal/graph"
 )
 
 func TestResolvePrincipals(t *testing.T) {
@@ -27,7 +26,7 @@ func TestResolvePrincipals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]graph.Principal{
+	if diff := cmp.Diff(map[string]appreg.Principal{
 		"user|alice@contoso.com": {ID: alice, Name: "alice@contoso.com"},
 		"group|data science":     {ID: ds, Name: "Data Science"},
 		"group|" + ds:            {ID: ds, Name: "Data Science"},

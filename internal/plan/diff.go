@@ -178,6 +178,7 @@ func (p *planner) registration(want *appreg.Registration) {
 	p.owners(&c, d, after, have)
 	p.servicePrincipal(&c, d, after, have, before == nil)
 	p.federated(&c, d, after, have)
+	p.access(&c, d, after, have)
 	if len(p.plan.Diagnostics) > errs && p.plan.Diagnostics[errs:].HasErrors() {
 		return
 	}

@@ -160,6 +160,19 @@ type Change struct {
 	Access  []appreg.ResourceAccess
 	Grants  []Grant // consent to add
 	Revokes []Grant // consent to remove
+	// Who may use the app and what it may touch (access.go): users and
+	// groups to assign or unassign (removals carry the assignment's id),
+	// groups to join or leave, Azure role assignments to create or delete
+	// (deletions carry the assignment's resource id).
+	AddAssignments    []appreg.Assignment
+	RemoveAssignments []appreg.Assignment
+	AddMemberOf       []appreg.GroupMembership
+	RemoveMemberOf    []appreg.GroupMembership
+	AddAzureRoles     []appreg.AzureRole
+	RemoveAzureRoles  []appreg.AzureRole
+	// PrivilegedAzureRoles names the Azure role assignments added that are
+	// privileged ("Owner on /subscriptions/…").
+	PrivilegedAzureRoles []string
 }
 
 // FieldDiff is one changed field.

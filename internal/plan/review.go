@@ -19,7 +19,8 @@ func categories(fields []FieldDiff) []appreg.Category {
 	var out []appreg.Category
 	for _, f := range fields {
 		switch f.Category {
-		case appreg.CategoryAudienceChange, appreg.CategoryOwnerChange, appreg.CategoryCredentialChange, appreg.CategoryRedirectURIChange:
+		case appreg.CategoryAudienceChange, appreg.CategoryOwnerChange, appreg.CategoryCredentialChange, appreg.CategoryRedirectURIChange,
+			appreg.CategoryAzureRole, appreg.CategoryAssignmentChange, appreg.CategoryGroupMembership:
 			out = append(out, f.Category)
 		}
 	}
@@ -38,11 +39,15 @@ func uniqueCategories(cs []appreg.Category) []appreg.Category {
 
 func risk(c Change) Risk {
 	high := []appreg.Category{appreg.CategoryPrivilegedPermission, appreg.CategoryAdminConsent, appreg.CategoryDeletion, appreg.CategoryAudienceChange}
-	medium := []appreg.Category{appreg.CategoryApplicationPermission, appreg.CategoryOwnerChange, appreg.CategoryCredentialChange, appreg.CategoryRedirectURIChange}
+	medium := []appreg.Category{appreg.CategoryApplicationPermission, appreg.CategoryOwnerChange, appreg.CategoryCredentialChange, appreg.CategoryRedirectURIChange,
+		appreg.CategoryAzureRole, appreg.CategoryAssignmentChange, appreg.CategoryGroupMembership}
 	for _, cat := range c.Categories {
 		if slices.Contains(high, cat) {
 			return RiskHigh
 		}
+	}
+	if len(c.PrivilegedAzureRoles) > 0 {
+		return RiskHigh
 	}
 	for _, cat := range c.Categories {
 		if slices.Contains(medium, cat) {

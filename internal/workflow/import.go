@@ -60,6 +60,9 @@ func Import(ctx context.Context, g ImportReader, loaded *spec.Result, o ImportOp
 	if err != nil {
 		return nil, fmt.Errorf("reading the applications to import: %w", err)
 	}
+	if err := importAccess(ctx, g, loaded.Settings.Azure.Scopes, ids, observed); err != nil {
+		return nil, err
+	}
 	im.index(observed)
 	var out []Imported
 	for _, id := range ids {

@@ -86,6 +86,11 @@ func planObserved(ctx context.Context, g Reader, loaded *spec.Result, now func()
 	if err != nil {
 		return nil, nil, err
 	}
+	desired, accessDiags, err := resolveAccess(ctx, g, loaded.Settings, desired, observed)
+	if err != nil {
+		return nil, nil, err
+	}
+	ownerDiags = append(ownerDiags, accessDiags...)
 	var resources []string
 	for _, set := range []*appreg.Set{desired, observed} {
 		for _, r := range set.Registrations {

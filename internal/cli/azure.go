@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"context"
+
+	"fmt"
+	"github.com/appreg/appreg/internal/appreg"
+	"net/http"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
+	"github.com/appreg/appreg/internal/arm"
+	"github.com/appreg/appreg/internal/graph"
+)
+
+// tenant is Microsoft Graph and Azure Resource Manager together, signed in
+// with the same credential: what the workflow reads and writes. The ARM
+// client contacts Azure only when the files manage azureRoles.
+type tenant struct {
+	*graph.Client
+	azure *arm.Client
+}
+
+// Azure's methods the workflow uses, named explicitly so that the two
+// embedded clients cannot collide.
+func (t tenant) RoleDefinitions(ctx context.Context, scopes []string) ([]appreg.AzureRoleDefinition, error) {
+	return t.azure.RoleDefinitions(ctx, scopes)
+}
+
+func (t tenant) RoleAssignments(ctx context.Context, scopes []string) (map[string][]appreg.AzureRole, error) {
+	return t.azure.RoleAssignments(ctx, scopes)
+}
+
+func (t tenant) AssignAzureRole(ctx context.Context, spID string, r appreg.AzureRole) error {
+	return t.azure.AssignAzureRole(ctx, spID, r)
+}
+
+func (t tenant) RemoveAzureRole(ctx context.Context, r appreg.AzureRole) error {
+	return t.azure.RemoveAzureRole(ctx, r)
+}
+
+// armConfig is how appreg reaches Azure Resource Manager: APPREG_ARM_URL,
+// else the ARM endpoint of the Graph URL's cloud (the public cloud by
+// default). APPREG_ARM_BACKOFF shortens the wait between retries of
+// PrincipalNotFound (tests use milliseconds).
+func newARM(graphURL string, cred azcore.TokenCredential, transport http.RoundTripper, getenv func(string) string) (*arm.Client, error) {
+	o := arm.Options{URL: getenv("APPREG_ARM_URL")}
+	if o.URL == "" && graphURL != "" {
+		ep, ok := arm.URLForGraph(graphURL)
+		if !ok {
+			return nil, fmt.Errorf("the Graph URL %s is not a known cloud's: set APPREG_ARM_URL to its Azure Resource Manager endpoint", graphURL)
+		}
+		o.URL = ep
+	}
+	if transport != nil {
+		o.Transport = &http.Client{Transport: transport}
+	}
+	if v := getenv("APPREG_LAG_BACKOFF"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, fmt.Errorf("APPREG_LAG_BACKOFF %q is not a duration like 50ms", v)
+		}
+		o.PrincipalBackoff = d
+	}
+	return arm.New(cred, o)
+}
+
+// newTenant builds Graph and ARM clients over one credential.
+func newTenant(c graphConfig, getenv func(string) string) (tenant, error) {
+	g, err := newGraph(c, getenv)
+	if err != nil {
+		return tenant{}, err
+	}
+	a, err := newARM(c.url, c.credential, c.transport, getenv)
+	if err != nil {
+		return tenant{}, err
+	}
+	return tenant{Client: g, azure: a}, nil
+}

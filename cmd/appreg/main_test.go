@@ -63,6 +63,7 @@ func setup(env *testscript.Env) error {
 	srv, err := emulator.Start(emulator.Options{
 		TenantID: "8d3d5a53-6c2c-4a6c-9b0e-4f5a2b1c9d7e",
 		Users:    []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"},
+		Groups:   []string{"Data Science", "Power BI automation"},
 	})
 	if err != nil {
 		return err
@@ -79,6 +80,7 @@ func setup(env *testscript.Env) error {
 	env.Setenv("AZURE_CLIENT_SECRET", op.ClientSecret)
 	env.Setenv("AZURE_AUTHORITY_HOST", srv.AuthorityHost())
 	env.Setenv("APPREG_GRAPH_URL", srv.GraphURL())
+	env.Setenv("APPREG_ARM_URL", srv.URL())
 	env.Setenv("SSL_CERT_FILE", ca)
 	env.Setenv("APPREG_LAG_BACKOFF", "5ms")
 

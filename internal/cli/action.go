@@ -149,8 +149,12 @@ func (w graphWiring) deps(c githubClients) workflow.Deps {
 			if err != nil {
 				return nil, err
 			}
-			graphClient, err = newGraph(graphConfig{url: w.graphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
-			return graphClient, err
+			t, err := newTenant(graphConfig{url: w.graphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
+			if err != nil {
+				return nil, err
+			}
+			graphClient = t.Client
+			return t, nil
 		},
 		Rotator: func(context.Context) (*rotate.Rotator, error) {
 			if graphClient == nil {

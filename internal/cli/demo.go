@@ -39,7 +39,7 @@ func runDemo(ctx context.Context, e *factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := emulator.Start(emulator.Options{TenantID: loaded.Settings.TenantID, Users: ownerUPNs(loaded.Desired), GrantRoles: splitList(*grant)})
+	srv, err := emulator.Start(emulator.Options{TenantID: loaded.Settings.TenantID, Users: ownerUPNs(loaded.Desired), GrantRoles: splitList(*grant), Groups: groupNames(loaded.Desired)})
 	if err != nil {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
@@ -159,16 +159,54 @@ func deliveryRepos(set *appreg.Set) []string {
 	return out
 }
 
-// ownerUPNs lists the users the registrations name as owners, so the demo
-// tenant has them.
+// ownerUPNs lists the users the registrations name as owners or assign,
+// so the demo tenant has them.
 func ownerUPNs(set *appreg.Set) []string {
 	seen := map[string]bool{}
 	var out []string
+	add := func(ref string) {
+		if strings.Contains(ref, "@") && !seen[strings.ToLower(ref)] {
+			seen[strings.ToLower(ref)] = true
+			out = append(out, ref)
+		}
+	}
 	for _, r := range set.Registrations {
 		for _, o := range r.Owners {
-			if o.Kind == appreg.OwnerUser && strings.Contains(o.Ref, "@") && !seen[strings.ToLower(o.Ref)] {
-				seen[strings.ToLower(o.Ref)] = true
-				out = append(out, o.Ref)
+			if o.Kind == appreg.OwnerUser {
+				add(o.Ref)
+			}
+		}
+		if sp := r.ServicePrincipal; sp != nil {
+			for _, a := range sp.Assignments {
+				if a.Kind == appreg.PrincipalUser {
+					add(a.Ref)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// groupNames lists the groups the registrations name by display name, so
+// the demo tenant has them.
+func groupNames(set *appreg.Set) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(ref string) {
+		if !appreg.IsGUID(ref) && !seen[strings.ToLower(ref)] {
+			seen[strings.ToLower(ref)] = true
+			out = append(out, ref)
+		}
+	}
+	for _, r := range set.Registrations {
+		if sp := r.ServicePrincipal; sp != nil {
+			for _, a := range sp.Assignments {
+				if a.Kind == appreg.PrincipalGroup {
+					add(a.Ref)
+				}
+			}
+			for _, g := range sp.MemberOf {
+				add(g.Ref)
 			}
 		}
 	}

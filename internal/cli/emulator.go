@@ -17,6 +17,7 @@ func runEmulator(ctx context.Context, e *factory, args []string) error {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8443", "address to serve HTTPS on")
 	fs.StringVar(&o.Dir, "dir", "", "directory that receives ca.pem and env (required)")
 	fs.StringVar(&users, "users", "", "comma-separated user principal names to create")
+	groups := fs.String("groups", "", "comma-separated display names of security groups to create (e.g. \"Data Science,Power BI automation\")")
 	fs.DurationVar(&o.Latency, "latency", 0, "latency added to every request (e.g. 50ms)")
 	fs.Float64Var(&o.ThrottleRate, "throttle-rate", 0, "fraction of requests answered 429 with Retry-After (0..1)")
 	fs.DurationVar(&o.Lag, "lag", 0, "replication lag: new objects are invisible for this long (e.g. 2s)")
@@ -30,6 +31,7 @@ func runEmulator(ctx context.Context, e *factory, args []string) error {
 		return usageError("appreg emulator needs --dir DIR for the CA certificate and the env file")
 	}
 	o.Users = splitList(users)
+	o.Groups = splitList(*groups)
 	return emulator.Run(ctx, o, e.stdout)
 }
 

@@ -81,7 +81,7 @@ func runImport(ctx context.Context, e *factory, args []string) error {
 	if _, err := os.Stat(regDir); err == nil {
 		loaded, _ = spec.Load(o.config)
 	}
-	g, err := o.graph(e)
+	g, err := o.tenant(e)
 	if err != nil {
 		return err
 	}

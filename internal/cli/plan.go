@@ -80,6 +80,15 @@ func (o *planOptions) graph(e *factory) (*graph.Client, error) {
 	return e.operatorGraph(o.graphURL, o.graphLogger(e))
 }
 
+// tenant is graph with the Azure Resource Manager client beside it.
+func (o *planOptions) tenant(e *factory) (tenant, error) {
+	cred, err := e.azureCredential()
+	if err != nil {
+		return tenant{}, err
+	}
+	return newTenant(graphConfig{url: o.graphURL, credential: cred, transport: e.transport, logger: o.logger(e)}, e.getenv)
+}
+
 func runPlan(ctx context.Context, e *factory, args []string) error {
 	o, err := parsePlanFlags(e, "plan", args)
 	if err != nil {
@@ -89,7 +98,7 @@ func runPlan(ctx context.Context, e *factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.graph(e)
+	g, err := o.tenant(e)
 	if err != nil {
 		return err
 	}
@@ -142,7 +151,7 @@ func runApply(ctx context.Context, e *factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.graph(e)
+	g, err := o.tenant(e)
 	if err != nil {
 		return err
 	}

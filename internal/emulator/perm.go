@@ -10,11 +10,14 @@ import (
 // LeastPrivilegeRoles are the Microsoft Graph application permissions the
 // emulator grants its operator unless told otherwise: what an identity that
 // creates and manages its own app registrations, resolves owners by user
-// principal name and grants admin consent needs, and nothing more.
+// principal name, grants admin consent, assigns users and groups and
+// manages its service principals' group membership needs, and nothing
+// more.
 var LeastPrivilegeRoles = []string{
 	"Application.ReadWrite.OwnedBy",
 	"AppRoleAssignment.ReadWrite.All",
 	"DelegatedPermissionGrant.ReadWrite.All",
+	"GroupMember.ReadWrite.All",
 	"User.Read.All",
 }
 

@@ -21,6 +21,8 @@ type RunOptions struct {
 	Dir string
 	// Users are user principal names to seed.
 	Users []string
+	// Groups are display names of security groups to seed.
+	Groups []string
 	// Latency, ThrottleRate and Lag set the injected faults (Lag is
 	// Faults.LagFor).
 	Latency      time.Duration
@@ -54,7 +56,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
-	s, err := Listen(o.Listen, Options{Users: o.Users, GrantRoles: o.GrantRoles})
+	s, err := Listen(o.Listen, Options{Users: o.Users, GrantRoles: o.GrantRoles, Groups: o.Groups})
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
@@ -72,6 +74,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 		{"AZURE_CLIENT_SECRET", op.ClientSecret},
 		{"AZURE_AUTHORITY_HOST", s.AuthorityHost()},
 		{"APPREG_GRAPH_URL", s.GraphURL()},
+		{"APPREG_ARM_URL", s.URL()},
 		{"SSL_CERT_FILE", caPath},
 		// Terraform's azuread provider: it reads the cloud from
 		// https://ARM_METADATA_HOSTNAME/metadata/endpoints.
@@ -94,6 +97,10 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "appreg emulator: Microsoft Entra tenant %s\n", op.TenantID)
 	fmt.Fprintf(stdout, "  Microsoft Graph:  %s\n", s.GraphURL())
 	fmt.Fprintf(stdout, "  Authority host:   %s\n", s.AuthorityHost())
+	fmt.Fprintf(stdout, "  Azure Resource Manager: %s (APPREG_ARM_URL; appreg's identity holds Role Based Access Control Administrator over every subscription)\n", s.URL())
+	if len(o.Groups) > 0 {
+		fmt.Fprintf(stdout, "  Groups:           %s\n", strings.Join(o.Groups, ", "))
+	}
 	fmt.Fprintf(stdout, "  Cloud metadata:   %s/metadata/endpoints (ARM_METADATA_HOSTNAME, for Terraform)\n", s.URL())
 	fmt.Fprintf(stdout, "  CA certificate:   %s\n", caPath)
 	fmt.Fprintf(stdout, "  Operator app:     %s (secret in %s)\n", op.ClientID, envPath)

@@ -35,6 +35,8 @@ type Options struct {
 	// GrantRoles are Microsoft Graph application permissions the operator
 	// (appreg's own identity) holds beyond LeastPrivilegeRoles.
 	GrantRoles []string
+	// Groups are display names of security groups to seed (no members).
+	Groups []string
 }
 
 // Credentials identify an application that can obtain tokens from the
@@ -144,6 +146,11 @@ func newServer(opts Options) (*Server, error) {
 	s.operatorRoles = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(LeastPrivilegeRoles), opts.GrantRoles...))))
 	if err := s.seed(opts.Users); err != nil {
 		return nil, fmt.Errorf("seeding tenant: %w", err)
+	}
+	for _, g := range opts.Groups {
+		if _, err := s.CreateGroup(g); err != nil {
+			return nil, fmt.Errorf("seeding group %q: %w", g, err)
+		}
 	}
 	return s, nil
 }

@@ -10,15 +10,20 @@ import (
 	"github.com/appreg/appreg/internal/plan"
 )
 
-// AccessWriter writes who may use an application and what it may touch:
-// Microsoft Graph for app role assignments to users and groups and for
-// group membership, Azure Resource Manager for role assignments. A writer
-// without it cannot apply changes that have such steps.
+// AccessWriter writes, in Microsoft Graph, who may use an application:
+// app role assignments to users and groups, and the groups its service
+// principal is in. A writer without it cannot apply changes that have such
+// steps.
 type AccessWriter interface {
 	AssignPrincipal(ctx context.Context, spID, principalID, appRoleID string) error
 	Unassign(ctx context.Context, spID, assignmentID string) error
 	AddMember(ctx context.Context, groupID, memberID string) error
 	RemoveMember(ctx context.Context, groupID, memberID string) error
+}
+
+// AzureWriter writes Azure role assignments through Azure Resource
+// Manager.
+type AzureWriter interface {
 	AssignAzureRole(ctx context.Context, spID string, r appreg.AzureRole) error
 	RemoveAzureRole(ctx context.Context, r appreg.AzureRole) error
 }
@@ -29,15 +34,29 @@ func hasAccess(c plan.Change) bool {
 		len(c.AddAzureRoles)+len(c.RemoveAzureRoles) > 0
 }
 
+// accessWriters returns the writers c's steps need, or why they are
+// missing.
+func (r *runner) accessWriters(c plan.Change) (AccessWriter, AzureWriter, error) {
+	w, _ := r.w.(AccessWriter)
+	az, _ := r.w.(AzureWriter)
+	if w == nil && len(c.AddAssignments)+len(c.RemoveAssignments)+len(c.AddMemberOf)+len(c.RemoveMemberOf) > 0 {
+		return nil, nil, errors.New("this run cannot write assignments or group membership")
+	}
+	if az == nil && len(c.AddAzureRoles)+len(c.RemoveAzureRoles) > 0 {
+		return nil, nil, errors.New("this run has no Azure Resource Manager client to write Azure roles with")
+	}
+	return w, az, nil
+}
+
 // access applies the access steps of c to the service principal spID:
 // additions before removals, so that nobody loses access the files keep.
 func (r *runner) access(ctx context.Context, c plan.Change, after *appreg.Registration, spID string, step func(string, ...any)) error {
 	if !hasAccess(c) {
 		return nil
 	}
-	w, ok := r.w.(AccessWriter)
-	if !ok {
-		return errors.New("this run cannot write assignments, group membership or Azure roles")
+	w, az, err := r.accessWriters(c)
+	if err != nil {
+		return err
 	}
 	if spID == "" {
 		return fmt.Errorf("registration %s has no service principal to assign", c.Key)
@@ -59,7 +78,7 @@ func (r *runner) access(ctx context.Context, c plan.Change, after *appreg.Regist
 		step("joined group %s", g.Label())
 	}
 	for _, ar := range c.AddAzureRoles {
-		if err := w.AssignAzureRole(ctx, spID, ar); err != nil {
+		if err := az.AssignAzureRole(ctx, spID, ar); err != nil {
 			return err
 		}
 		step("assigned Azure role %s", ar.Label())
@@ -77,7 +96,7 @@ func (r *runner) access(ctx context.Context, c plan.Change, after *appreg.Regist
 		step("left group %s", g.Label())
 	}
 	for _, ar := range c.RemoveAzureRoles {
-		if err := w.RemoveAzureRole(ctx, ar); err != nil {
+		if err := az.RemoveAzureRole(ctx, ar); err != nil {
 			return err
 		}
 		step("removed Azure role %s", ar.Label())

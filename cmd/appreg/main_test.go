@@ -143,6 +143,11 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra fail-next METHOD PATH STATUS [CODE]  fail the next matching request
 //	entra subst FILE               expand $VARS in FILE
 //	entra requests                 print the number of Graph requests served
+//	entra arm-as KEY METHOD PATH   call Azure Resource Manager as the app's service principal; print the status and error code
+//	entra azure-role KEY ROLE SCOPE  assign an Azure role to the app's service principal outside appreg
+//	entra azure-roles KEY          print the app's Azure role assignments, "Role scope" per line
+//	entra members GROUP            print the display names of a group's members
+//	entra assigned KEY             print the users and groups assigned to the app, "type name role-id" per line
 func entra(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: entra command args...")
@@ -262,6 +267,8 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(path, []byte(os.Expand(string(data), ts.Getenv)), 0o644))
 	case "requests":
 		fmt.Fprintln(ts.Stdout(), srv.TotalRequests())
+	case "arm-as", "azure-role", "azure-roles", "members", "assigned":
+		access(ts, srv, neg, args)
 	default:
 		ts.Fatalf("entra: unknown command %q", args[0])
 	}

@@ -389,3 +389,26 @@ func (s *Server) AppRoleAssignedTo(spID string) []map[string]any {
 	defer s.mu.Unlock()
 	return sortedCopies(s.assignmentsWhere("resourceId", spID))
 }
+
+// GroupID returns the object id of the group with this display name, or
+// "".
+func (s *Server) GroupID(displayName string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range s.groupsByID() {
+		if strings.EqualFold(str(g.props["displayName"]), displayName) {
+			return g.id()
+		}
+	}
+	return ""
+}
+
+// DisplayName returns the display name of a directory object, or "".
+func (s *Server) DisplayName(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, _ := s.t.directoryObject(id); o != nil {
+		return str(o.props["displayName"])
+	}
+	return ""
+}

@@ -120,20 +120,21 @@ func groupKey(g appreg.GroupMembership) string {
 // policy.privilegedAzureRoles names (by default those that can grant access
 // to others), or any role at subscription or management group scope.
 func (p *planner) privilegedAzureRole(r appreg.AzureRole) string {
-	names := p.in.Settings.Policy.PrivilegedAzureRoles
+	var why []string
+	names, listed := p.in.Settings.Policy.PrivilegedAzureRoles, "listed in policy.privilegedAzureRoles"
 	if names == nil {
-		names = appreg.DefaultPrivilegedAzureRoles
+		names, listed = appreg.DefaultPrivilegedAzureRoles, "can grant Azure access to others"
 	}
 	if slices.ContainsFunc(names, func(n string) bool {
 		return strings.EqualFold(n, r.RoleName) || strings.EqualFold(n, r.Role) || strings.EqualFold(n, r.RoleID)
 	}) {
-		return "listed in policy.privilegedAzureRoles"
+		why = append(why, listed)
 	}
 	switch appreg.ScopeLevel(r.Scope) {
 	case "subscription":
-		return "a whole subscription"
+		why = append(why, "a whole subscription")
 	case "managementGroup":
-		return "a whole management group"
+		why = append(why, "a whole management group")
 	}
-	return ""
+	return strings.Join(why, "; ")
 }

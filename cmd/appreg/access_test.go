@@ -54,6 +54,17 @@ func access(ts *testscript.TestScript, srv *emulator.Server, neg bool, args []st
 		for _, a := range srv.AzureRoleAssignments(spID) {
 			fmt.Fprintf(ts.Stdout(), "%s %s\n", a.Role, a.Scope)
 		}
+	case "assign":
+		_, spID := spOf(args[1])
+		ts.Check(srv.Assign(spID, args[2]))
+	case "group":
+		var members []string
+		for _, key := range args[2:] {
+			_, spID := spOf(key)
+			members = append(members, spID)
+		}
+		_, err := srv.CreateGroup(args[1], members...)
+		ts.Check(err)
 	case "members":
 		var names []string
 		for _, id := range srv.GroupMembers(srv.GroupID(args[1])) {

@@ -147,6 +147,8 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra azure-role KEY ROLE SCOPE  assign an Azure role to the app's service principal outside appreg
 //	entra azure-roles KEY          print the app's Azure role assignments, "Role scope" per line
 //	entra members GROUP            print the display names of a group's members
+//	entra assign KEY PRINCIPAL     give a user (UPN) or group (name) default access to the app, outside appreg
+//	entra group NAME [KEY...]      create a security group whose members are the apps' service principals
 //	entra assigned KEY             print the users and groups assigned to the app, "type name role-id" per line
 func entra(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
@@ -267,7 +269,7 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(path, []byte(os.Expand(string(data), ts.Getenv)), 0o644))
 	case "requests":
 		fmt.Fprintln(ts.Stdout(), srv.TotalRequests())
-	case "arm-as", "azure-role", "azure-roles", "members", "assigned":
+	case "arm-as", "azure-role", "azure-roles", "members", "assigned", "assign", "group":
 		access(ts, srv, neg, args)
 	default:
 		ts.Fatalf("entra: unknown command %q", args[0])

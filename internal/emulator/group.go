@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -411,4 +412,30 @@ func (s *Server) DisplayName(id string) string {
 		return str(o.props["displayName"])
 	}
 	return ""
+}
+
+// Assign assigns default access to the application whose service principal
+// is spID to a user (object id or user principal name) or group (object id
+// or display name), as an administrator would under Enterprise
+// applications, Users and groups.
+func (s *Server) Assign(spID, principal string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp := s.t.sp(spID, false)
+	if sp == nil {
+		return fmt.Errorf("no service principal %s", spID)
+	}
+	if u := s.t.user(principal); u != nil {
+		principal = u.id()
+	}
+	for _, g := range s.groupsByID() {
+		if strings.EqualFold(str(g.props["displayName"]), principal) {
+			principal = g.id()
+		}
+	}
+	_, err := s.assign(sp, map[string]any{"principalId": principal, "resourceId": sp.id(), "appRoleId": defaultAccessRoleID})
+	if err != nil {
+		return err
+	}
+	return nil
 }

@@ -20,24 +20,50 @@ import (
 type tenant struct {
 	*graph.Client
 	azure *arm.Client
+	// noAzure says why there is no ARM client (an unknown cloud); it is
+	// an error only when the files manage azureRoles.
+	noAzure error
 }
 
-// Azure's methods the workflow uses, named explicitly so that the two
-// embedded clients cannot collide.
+func (t tenant) arm() (*arm.Client, error) {
+	if t.azure == nil {
+		return nil, t.noAzure
+	}
+	return t.azure, nil
+}
+
+// The Azure methods the workflow and apply use, forwarded to the ARM
+// client.
 func (t tenant) RoleDefinitions(ctx context.Context, scopes []string) ([]appreg.AzureRoleDefinition, error) {
-	return t.azure.RoleDefinitions(ctx, scopes)
+	a, err := t.arm()
+	if err != nil {
+		return nil, err
+	}
+	return a.RoleDefinitions(ctx, scopes)
 }
 
 func (t tenant) RoleAssignments(ctx context.Context, scopes []string) (map[string][]appreg.AzureRole, error) {
-	return t.azure.RoleAssignments(ctx, scopes)
+	a, err := t.arm()
+	if err != nil {
+		return nil, err
+	}
+	return a.RoleAssignments(ctx, scopes)
 }
 
 func (t tenant) AssignAzureRole(ctx context.Context, spID string, r appreg.AzureRole) error {
-	return t.azure.AssignAzureRole(ctx, spID, r)
+	a, err := t.arm()
+	if err != nil {
+		return err
+	}
+	return a.AssignAzureRole(ctx, spID, r)
 }
 
 func (t tenant) RemoveAzureRole(ctx context.Context, r appreg.AzureRole) error {
-	return t.azure.RemoveAzureRole(ctx, r)
+	a, err := t.arm()
+	if err != nil {
+		return err
+	}
+	return a.RemoveAzureRole(ctx, r)
 }
 
 // armConfig is how appreg reaches Azure Resource Manager: APPREG_ARM_URL,
@@ -74,7 +100,7 @@ func newTenant(c graphConfig, getenv func(string) string) (tenant, error) {
 	}
 	a, err := newARM(c.url, c.credential, c.transport, getenv)
 	if err != nil {
-		return tenant{}, err
+		return tenant{Client: g, noAzure: err}, nil
 	}
 	return tenant{Client: g, azure: a}, nil
 }

@@ -53,7 +53,7 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	}
 	op := emu.Operator()
 	vars := map[string]string{
-		"APPREG_GRAPH_URL": emu.GraphURL(), "AZURE_AUTHORITY_HOST": emu.AuthorityHost(), "AZURE_TENANT_ID": op.TenantID,
+		"APPREG_GRAPH_URL": emu.GraphURL(), "APPREG_ARM_URL": emu.URL(), "AZURE_AUTHORITY_HOST": emu.AuthorityHost(), "AZURE_TENANT_ID": op.TenantID,
 		"APPREG_LAG_BACKOFF": "5ms", "GITHUB_API_URL": github.URL(), "APPREG_SECRETS_TOKEN": "ghs_secrets",
 	}
 	e := &cliEnv{t: t, emu: emu, github: github, vars: vars, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, dir: dir}
@@ -100,7 +100,7 @@ func TestPlanApplyAgainstTheEmulator(t *testing.T) {
 		t.Errorf("validate said %q", e.stdout)
 	}
 	e.want(ExitChanges, "plan", "--config", "appreg.yaml", "--detailed-exitcode")
-	if !strings.Contains(e.stdout.String(), "Plan: 4 to create") {
+	if !strings.Contains(e.stdout.String(), "Plan: 5 to create") {
 		t.Errorf("plan said %q", e.stdout)
 	}
 	out := filepath.Join(t.TempDir(), "plan.json")
@@ -114,7 +114,7 @@ func TestPlanApplyAgainstTheEmulator(t *testing.T) {
 			} `json:"fields"`
 		} `json:"changes"`
 	}
-	if err := json.Unmarshal(e.stdout.Bytes(), &doc); err != nil || doc.FormatVersion == "" || len(doc.Changes) != 4 || doc.Changes[0].Fields[0].Kind == "" {
+	if err := json.Unmarshal(e.stdout.Bytes(), &doc); err != nil || doc.FormatVersion == "" || len(doc.Changes) != 5 || doc.Changes[0].Fields[0].Kind == "" {
 		t.Errorf("plan --format json: %v %+v", err, doc)
 	}
 	if b, err := os.ReadFile(out); err != nil || !bytes.Equal(b, e.stdout.Bytes()) {
@@ -129,7 +129,7 @@ func TestPlanApplyAgainstTheEmulator(t *testing.T) {
 		t.Errorf("apply without --confirm: %q", e.stderr)
 	}
 	e.want(ExitOK, "apply", "--config", "appreg.yaml", "--confirm", "--out", filepath.Join(t.TempDir(), "result.json"))
-	if !strings.Contains(e.stdout.String(), "4 applied, 0 failed") {
+	if !strings.Contains(e.stdout.String(), "5 applied, 0 failed") {
 		t.Errorf("apply said %q", e.stdout)
 	}
 	if _, ok := e.github.Secret(ghtest.SecretTarget{Repo: "contoso/jupyterhub-deploy", Name: "JUPYTERHUB_CLIENT_SECRET"}); !ok {
@@ -211,7 +211,7 @@ func TestDemo(t *testing.T) {
 	t.Parallel()
 	e := newCLIEnv(t)
 	e.want(ExitOK, "demo", "--config", "appreg.yaml")
-	for _, want := range []string{"Plan: 4 to create", "delivered to contoso/jupyterhub-deploy secret JUPYTERHUB_CLIENT_SECRET", "No changes. The tenant matches the registration files.", "### appreg plan (demo)"} {
+	for _, want := range []string{"Plan: 5 to create", "delivered to contoso/jupyterhub-deploy secret JUPYTERHUB_CLIENT_SECRET", "No changes. The tenant matches the registration files.", "### appreg plan (demo)"} {
 		if !strings.Contains(e.stdout.String(), want) {
 			t.Errorf("the demo does not say %q", want)
 		}

@@ -102,6 +102,7 @@ func startTenant(t *testing.T) *emulator.Server {
 	emu, err := emulator.Start(emulator.Options{
 		TenantID: "8d3d5a53-6c2c-4a6c-9b0e-4f5a2b1c9d7e",
 		Users:    []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"},
+		Groups:   []string{"Data Science", "Power BI automation"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +235,7 @@ func TestServe(t *testing.T) {
 		t.Errorf("the plan comment does not show the registrations:\n%s", comments[0].Body)
 	}
 	st := s.statuses(serveHead)
-	if !strings.HasPrefix(st["appreg/plan"], "success: Plan: 4 to create") {
+	if !strings.HasPrefix(st["appreg/plan"], "success: Plan: 5 to create") {
 		t.Errorf("appreg/plan = %q", st["appreg/plan"])
 	}
 	if !strings.HasPrefix(st["appreg/approval"], "pending: needs 1 more approval from identity-admins") {
@@ -275,7 +276,7 @@ func TestServe(t *testing.T) {
 	}
 	comments = s.github.Comments(serveRepo, 2)
 	last := comments[len(comments)-1].Body
-	if !strings.Contains(last, "<!-- appreg:apply -->") || !strings.Contains(last, "Apply: 4 applied, 0 failed") {
+	if !strings.Contains(last, "<!-- appreg:apply -->") || !strings.Contains(last, "Apply: 5 applied, 0 failed") {
 		t.Fatalf("the apply comment:\n%s\n%s", last, s.logs)
 	}
 	if _, ok := s.github.Secret(ghtest.SecretTarget{Repo: "contoso/jupyterhub-deploy", Name: "JUPYTERHUB_CLIENT_SECRET"}); !ok {

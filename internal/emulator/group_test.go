@@ -82,7 +82,7 @@ func TestAppRoleAssignedToGroupsAndUsers(t *testing.T) {
 
 func TestGroupPermissions(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{}) // least privilege: no group permission
+	s := start(t, Options{OperatorRoles: []string{"Application.ReadWrite.OwnedBy", "AppRoleAssignment.ReadWrite.All", "User.Read.All"}}) // no group permission
 	c := newClient(t, s)
 	app := c.must(http.StatusCreated, "POST", "/applications", map[string]any{"displayName": "reports"})
 	sp := c.must(http.StatusCreated, "POST", "/servicePrincipals", map[string]any{"appId": app["appId"]})

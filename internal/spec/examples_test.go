@@ -13,7 +13,7 @@ func TestExamples(t *testing.T) {
 	for _, d := range diags {
 		t.Error(d)
 	}
-	want := []string{"deploy-identity", "inventory-sync", "jupyterhub", "orders-api"}
+	want := []string{"deploy-identity", "inventory-sync", "jupyterhub", "orders-api", "powerbi-automation"}
 	var got []string
 	for _, r := range res.Desired.Registrations {
 		got = append(got, r.Name)

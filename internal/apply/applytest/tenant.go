@@ -201,3 +201,33 @@ func (t *Tenant) RevokeAppRole(_ context.Context, sp, res, role string) error {
 func (t *Tenant) SetDelegatedConsent(_ context.Context, sp, res string, add, remove []string) error {
 	return t.record(fmt.Sprintf("delegated %s %s +%v -%v", sp, res, add, remove))
 }
+
+// AssignPrincipal records "assign SP PRINCIPAL ROLE".
+func (t *Tenant) AssignPrincipal(_ context.Context, spID, principalID, appRoleID string) error {
+	return t.record(fmt.Sprintf("assign %s %s %s", spID, principalID, appRoleID))
+}
+
+// Unassign records "unassign SP ASSIGNMENT".
+func (t *Tenant) Unassign(_ context.Context, spID, assignmentID string) error {
+	return t.record(fmt.Sprintf("unassign %s %s", spID, assignmentID))
+}
+
+// AddMember records "member+ GROUP MEMBER".
+func (t *Tenant) AddMember(_ context.Context, groupID, memberID string) error {
+	return t.record(fmt.Sprintf("member+ %s %s", groupID, memberID))
+}
+
+// RemoveMember records "member- GROUP MEMBER".
+func (t *Tenant) RemoveMember(_ context.Context, groupID, memberID string) error {
+	return t.record(fmt.Sprintf("member- %s %s", groupID, memberID))
+}
+
+// AssignAzureRole records "azure+ SP ROLE SCOPE".
+func (t *Tenant) AssignAzureRole(_ context.Context, spID string, r appreg.AzureRole) error {
+	return t.record(fmt.Sprintf("azure+ %s %s %s", spID, r.RoleID, r.Scope))
+}
+
+// RemoveAzureRole records "azure- ID".
+func (t *Tenant) RemoveAzureRole(_ context.Context, r appreg.AzureRole) error {
+	return t.record("azure- " + r.ID)
+}

@@ -39,7 +39,9 @@ func access(ts *testscript.TestScript, srv *emulator.Server, neg bool, args []st
 		ts.Check(err)
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		json.Unmarshal(body, &e) //nolint:errcheck // an empty body has no error
 		fmt.Fprintf(ts.Stdout(), "%d %s\n%s\n", resp.StatusCode, e.Error.Code, e.Error.Message)
 		if (resp.StatusCode >= 300) != neg {

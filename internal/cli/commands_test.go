@@ -231,7 +231,7 @@ func TestEmulatorCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int)
 	go func() {
-		done <- e.f.main(ctx, []string{"emulator", "--dir", dir, "--listen", "127.0.0.1:0", "--users", "alice@contoso.com"})
+		done <- e.f.main(ctx, []string{"emulator", "--dir", dir, "--listen", "127.0.0.1:0", "--users", "alice@contoso.com", "--groups", "Data Science,Power BI automation"})
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -248,6 +248,12 @@ func TestEmulatorCommand(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("no %s: %v", f, err)
 		}
+	}
+	if env, err := os.ReadFile(filepath.Join(dir, "env")); err != nil || !strings.Contains(string(env), "APPREG_ARM_URL=") {
+		t.Errorf("env has no APPREG_ARM_URL: %v", err)
+	}
+	if !strings.Contains(e.stdout.String(), "Groups:           Data Science, Power BI automation") {
+		t.Errorf("the emulator does not list the groups it seeded:\n%s", e.stdout)
 	}
 }
 

@@ -98,7 +98,7 @@ func (s *Server) groupByKey(id string) (*group, *apiError) {
 // duplicate with 400 and an unknown object with 404. The caller holds s.mu.
 func (s *Server) addMember(g *group, id string) *apiError {
 	o, kind := s.t.directoryObject(id)
-	if o == nil || kind == "application" {
+	if o == nil || kind == "application" || kind == "servicePrincipal" && !s.seen(&o.vis) {
 		return errNotFound(id)
 	}
 	for _, m := range g.members {

@@ -113,3 +113,22 @@ func TestGroupPermissions(t *testing.T) {
 		t.Errorf("memberOf without group read: %v", got)
 	}
 }
+
+func TestAddingAServicePrincipalStillReplicatingIsNotFound(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{})
+	c := newClient(t, s)
+	gid, err := s.CreateGroup("Power BI automation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := c.must(http.StatusCreated, "POST", "/applications", map[string]any{"displayName": "reports"})
+	s.SetFaults(Faults{LagReads: 1})
+	sp := c.must(http.StatusCreated, "POST", "/servicePrincipals", map[string]any{"appId": app["appId"]})
+	s.SetFaults(Faults{})
+	ref := map[string]any{"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/" + sp["id"].(string)}
+	if status, _, body := c.do("POST", "/groups/"+gid+"/members/$ref", ref); status != http.StatusNotFound || errCode(body) != "Request_ResourceNotFound" {
+		t.Errorf("adding a replicating service principal: %d %v, want 404", status, body)
+	}
+	c.must(http.StatusNoContent, "POST", "/groups/"+gid+"/members/$ref", ref)
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/appreg/appreg/internal/arm"
 	"github.com/appreg/appreg/internal/emulator"
@@ -174,5 +175,44 @@ func TestURLForGraph(t *testing.T) {
 	}
 	if _, ok := arm.URLForGraph("https://127.0.0.1:8443/v1.0"); ok {
 		t.Error("an unknown Graph host has no known ARM endpoint")
+	}
+}
+
+func TestRoleAssignmentsKeepsOnlyThoseWithinTheScopes(t *testing.T) {
+	t.Parallel()
+	srv, c := setup(t)
+	sp := newSP(t, srv, "deploy")
+	other := "/subscriptions/5f0a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b/resourceGroups/rg-x"
+	for _, scope := range []string{rgOrders, sub, other} {
+		if _, err := srv.AssignAzureRole(sp, "Reader", scope); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := srv.AssignAzureRole(sp, "Reader", "/providers/Microsoft.Management/managementGroups/"+srv.TenantID()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.RoleAssignments(t.Context(), []string{sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scopes []string
+	for _, r := range got[sp] {
+		scopes = append(scopes, r.Scope)
+	}
+	// Above the subscription (the root management group) and in another
+	// subscription: not appreg's to manage.
+	if diff := cmp.Diff([]string{rgOrders, sub}, scopes, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("scopes (-want +got):\n%s", diff)
+	}
+	defs, err := c.RoleDefinitions(t.Context(), []string{sub, sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, d := range defs {
+		seen[d.Name]++
+	}
+	if seen["Reader"] != 1 {
+		t.Errorf("role definitions of two scopes are listed once each: %v", seen)
 	}
 }

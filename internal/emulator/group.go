@@ -195,8 +195,10 @@ func (s *Server) postGroup(r *request) *response {
 	return s.created(r, g.props, "groups")
 }
 
-func (s *Server) getGroup(r *request, id string) *response {
-	if e := mayReadGroups(r); e != nil {
+// withGroup checks the caller's permission (may), then runs h on the group
+// id names while holding s.mu.
+func (s *Server) withGroup(r *request, id string, may func(*request) *apiError, h func(*group) *response) *response {
+	if e := may(r); e != nil {
 		return s.fail(r, e)
 	}
 	s.mu.Lock()
@@ -205,21 +207,20 @@ func (s *Server) getGroup(r *request, id string) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
-	return s.entity(r, "group", "groups", groupProps, entry{seq: g.seq, props: g.props})
+	return h(g)
+}
+
+func (s *Server) getGroup(r *request, id string) *response {
+	return s.withGroup(r, id, mayReadGroups, func(g *group) *response {
+		return s.entity(r, "group", "groups", groupProps, entry{seq: g.seq, props: g.props})
+	})
 }
 
 func (s *Server) deleteGroup(r *request, id string) *response {
-	if e := mayWriteGroups(r); e != nil {
-		return s.fail(r, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupByKey(id)
-	if err != nil {
-		return s.fail(r, err)
-	}
-	delete(s.groupsByID(), strings.ToLower(g.id()))
-	return noContent()
+	return s.withGroup(r, id, mayWriteGroups, func(g *group) *response {
+		delete(s.groupsByID(), strings.ToLower(g.id()))
+		return noContent()
+	})
 }
 
 func (s *Server) listMembers(r *request, id string) *response {
@@ -274,22 +275,15 @@ func (s *Server) postMemberRef(r *request, id string) *response {
 // deleteMemberRef answers DELETE /groups/{id}/members/{member}/$ref
 // (group-delete-members: 204; 404 when not a member).
 func (s *Server) deleteMemberRef(r *request, id, member string) *response {
-	if e := mayWriteMembers(r); e != nil {
-		return s.fail(r, e)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := s.groupByKey(id)
-	if err != nil {
-		return s.fail(r, err)
-	}
-	for i, m := range g.members {
-		if strings.EqualFold(m, member) {
-			g.members = append(g.members[:i], g.members[i+1:]...)
-			return noContent()
+	return s.withGroup(r, id, mayWriteMembers, func(g *group) *response {
+		for i, m := range g.members {
+			if strings.EqualFold(m, member) {
+				g.members = append(g.members[:i], g.members[i+1:]...)
+				return noContent()
+			}
 		}
-	}
-	return s.fail(r, errNotFound(member))
+		return s.fail(r, errNotFound(member))
+	})
 }
 
 // listMemberOf answers GET /{users|servicePrincipals}/{id}/memberOf: the

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/microsoft/kiota-abstractions-go/serialization"
-	msgraphgocore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/groups"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
@@ -54,7 +53,7 @@ func (c *Client) ReadAccess(ctx context.Context, apps []*appreg.Registration, as
 						return err
 					}
 					more = append(more, func(ctx context.Context) error {
-						return accessPages(ctx, c, what, v, models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue,
+						return eachItem(ctx, c, what, v, models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue,
 							func(a models.AppRoleAssignmentable) { addAssignment(r, a) })
 					})
 					return nil
@@ -73,7 +72,7 @@ func (c *Client) ReadAccess(ctx context.Context, apps []*appreg.Registration, as
 						return err
 					}
 					more = append(more, func(ctx context.Context) error {
-						return accessPages(ctx, c, what, v, models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue,
+						return eachItem(ctx, c, what, v, models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue,
 							func(o models.DirectoryObjectable) {
 								if g, ok := o.(models.Groupable); ok {
 									r.ServicePrincipal.MemberOf = append(r.ServicePrincipal.MemberOf,
@@ -122,19 +121,6 @@ func addAssignment(r *appreg.Registration, a models.AppRoleAssignmentable) {
 	r.ServicePrincipal.Assignments = append(r.ServicePrincipal.Assignments, appreg.Assignment{
 		Kind: kind, Ref: id, PrincipalID: id, Name: deref(a.GetPrincipalDisplayName()), Role: role, ID: deref(a.GetId()),
 	})
-}
-
-// accessPages calls fn for every item of a collection whose first page is
-// page, following @odata.nextLink.
-func accessPages[T any](ctx context.Context, c *Client, what string, page serialization.Parsable, ctor serialization.ParsableFactory, fn func(T)) error {
-	it, err := msgraphgocore.NewPageIterator[T](page, c.adapter, ctor)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if err := it.Iterate(ctx, func(v T) bool { fn(v); return true }); err != nil {
-		return wrap(err, "%s", what)
-	}
-	return nil
 }
 
 // ResolvePrincipals resolves user references (user principal names or

@@ -86,7 +86,7 @@ func (o *planOptions) tenant(e *factory) (tenant, error) {
 	if err != nil {
 		return tenant{}, err
 	}
-	return newTenant(graphConfig{url: o.graphURL, credential: cred, transport: e.transport, logger: o.logger(e)}, e.getenv)
+	return newTenant(graphConfig{url: o.graphURL, credential: cred, transport: e.transport, logger: o.graphLogger(e)}, e.getenv)
 }
 
 func runPlan(ctx context.Context, e *factory, args []string) error {

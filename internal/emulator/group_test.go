@@ -82,10 +82,21 @@ func TestAppRoleAssignedToGroupsAndUsers(t *testing.T) {
 
 func TestGroupPermissions(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{OperatorRoles: []string{"Application.ReadWrite.OwnedBy", "AppRoleAssignment.ReadWrite.All", "User.Read.All"}}) // no group permission
-	c := newClient(t, s)
-	app := c.must(http.StatusCreated, "POST", "/applications", map[string]any{"displayName": "reports"})
-	sp := c.must(http.StatusCreated, "POST", "/servicePrincipals", map[string]any{"appId": app["appId"]})
+	s := start(t, Options{Users: []string{"alice@contoso.com"}})
+	app, err := s.CreateApplication(map[string]any{"displayName": "reports"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := s.CreateServicePrincipal(app["appId"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A user signed in with Application.Read.All only: no group permission.
+	tok, err := s.UserToken("alice@contoso.com", "Application.Read.All")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, s: s, token: tok}
 	gid, err := s.CreateGroup("Power BI automation", sp["id"].(string))
 	if err != nil {
 		t.Fatal(err)
@@ -106,8 +117,8 @@ func TestGroupPermissions(t *testing.T) {
 			t.Errorf("%s %s without group permissions: %d %v, want 403", tc.method, tc.path, status, out)
 		}
 	}
-	// Listing memberOf needs only Application.ReadWrite.OwnedBy, but a
-	// caller that may not read groups sees only their ids.
+	// Listing memberOf needs only Application.Read.All, but a caller that
+	// may not read groups sees only their ids.
 	got := c.must(http.StatusOK, "GET", "/servicePrincipals/"+sp["id"].(string)+"/memberOf", nil)["value"].([]any)
 	if len(got) != 1 || got[0].(map[string]any)["id"] != gid || got[0].(map[string]any)["displayName"] != nil {
 		t.Errorf("memberOf without group read: %v", got)

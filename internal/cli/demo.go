@@ -16,6 +16,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/appreg/appreg/internal/appreg"
+	"github.com/appreg/appreg/internal/arm"
 	"github.com/appreg/appreg/internal/emulator"
 	"github.com/appreg/appreg/internal/gh/ghtest"
 	"github.com/appreg/appreg/internal/graph"
@@ -44,7 +45,7 @@ func runDemo(ctx context.Context, e *factory, args []string) error {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	defer srv.Close()
-	client, err := emulatorGraph(srv)
+	client, err := emulatorTenant(srv)
 	if err != nil {
 		return err
 	}
@@ -216,18 +217,38 @@ func groupNames(set *appreg.Set) []string {
 // emulatorGraph is a Graph client authenticated as the emulator's operator
 // application, through the real azidentity and msgraph-sdk-go clients.
 func emulatorGraph(srv *emulator.Server) (*graph.Client, error) {
-	op := srv.Operator()
-	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions: azcore.ClientOptions{
-			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()},
-			Transport: srv.Client(),
-		},
-		DisableInstanceDiscovery: true,
-	})
+	cred, err := emulatorCredential(srv)
 	if err != nil {
 		return nil, err
 	}
 	return graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: 20 * time.Millisecond})
+}
+
+// emulatorCredential signs in as the emulator's operator application.
+func emulatorCredential(srv *emulator.Server) (azcore.TokenCredential, error) {
+	op := srv.Operator()
+	return azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: srv.Client()},
+		DisableInstanceDiscovery: true,
+	})
+}
+
+// emulatorTenant is emulatorGraph with the emulator's Azure Resource
+// Manager beside it, signed in with the same credential.
+func emulatorTenant(srv *emulator.Server) (tenant, error) {
+	g, err := emulatorGraph(srv)
+	if err != nil {
+		return tenant{}, err
+	}
+	cred, err := emulatorCredential(srv)
+	if err != nil {
+		return tenant{}, err
+	}
+	a, err := arm.New(cred, arm.Options{URL: srv.URL(), Transport: srv.Client(), PrincipalBackoff: 20 * time.Millisecond})
+	if err != nil {
+		return tenant{}, err
+	}
+	return tenant{Client: g, azure: a}, nil
 }
 
 var displayNameLine = regexp.MustCompile(`(?m)^displayName:.*$`)

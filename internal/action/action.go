@@ -102,6 +102,9 @@ type Auth struct {
 	ClientSecret string
 	// GraphURL and AuthorityHost point at a national cloud (or a fake).
 	GraphURL, AuthorityHost string
+	// ARMURL is Azure Resource Manager's endpoint, when the Graph URL's
+	// cloud does not say it (a fake).
+	ARMURL string
 }
 
 // DefaultPlanJSON and DefaultResultJSON are where the Action writes the plan
@@ -134,6 +137,7 @@ func Parse(getenv func(string) string) (*Options, error) {
 			ClientSecret:  in("client-secret", ""),
 			GraphURL:      in("graph-url", ""),
 			AuthorityHost: in("authority-host", ""),
+			ARMURL:        in("arm-url", ""),
 		},
 		GitHubToken:  in("github-token", getenv("GITHUB_TOKEN")),
 		SecretsToken: in("secrets-token", ""),

@@ -59,7 +59,7 @@ func runAction(ctx context.Context, e *factory, args []string) error {
 		graphURL:      o.Auth.GraphURL,
 		authorityHost: o.Auth.AuthorityHost,
 		tenantID:      o.Auth.TenantID,
-		getenv:        e.getenv,
+		getenv:        withARMURL(e.getenv, o.Auth.ARMURL),
 		logger:        logger,
 	}.deps(gw)
 	return action.Run(ctx, o, action.Deps{Deps: d, Stdout: e.stdout})

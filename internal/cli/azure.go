@@ -104,3 +104,17 @@ func newTenant(c graphConfig, getenv func(string) string) (tenant, error) {
 	}
 	return tenant{Client: g, azure: a}, nil
 }
+
+// withARMURL is getenv with APPREG_ARM_URL set to url (the Action's
+// arm-url input) when url is not empty.
+func withARMURL(getenv func(string) string, url string) func(string) string {
+	if url == "" {
+		return getenv
+	}
+	return func(k string) string {
+		if k == "APPREG_ARM_URL" {
+			return url
+		}
+		return getenv(k)
+	}
+}

@@ -260,6 +260,12 @@ func TestWritesReadBack(t *testing.T) {
 	for _, u := range []string{"bob@contoso.com", "carol@contoso.com"} {
 		srv.AddUser(u)
 	}
+	// The groups the examples assign and join.
+	for _, g := range []string{"Data Science", "Power BI automation"} {
+		if _, err := srv.CreateGroup(g); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Adopting an application appreg does not own needs
 	// Application.ReadWrite.All (README: Graph permissions).
 	if err := srv.GrantOperator("Application.ReadWrite.All"); err != nil {
@@ -293,7 +299,7 @@ func TestWritesReadBack(t *testing.T) {
 	}
 	// The secret jupyterhub declares cannot be delivered without a
 	// GitHub client; every registration is applied.
-	if len(p.Changes) != 5 || slices.ContainsFunc(res.Outcomes, func(o plan.Outcome) bool { return o.Status != plan.Applied }) {
+	if len(p.Changes) != 6 || slices.ContainsFunc(res.Outcomes, func(o plan.Outcome) bool { return o.Status != plan.Applied }) {
 		t.Fatalf("apply: %d changes, outcomes %+v", len(p.Changes), res.Outcomes)
 	}
 	again, err := workflow.Plan(t.Context(), c, loaded)

@@ -341,3 +341,38 @@ func TestActionCredential(t *testing.T) {
 		}
 	}
 }
+
+// TestServeOrgPolicy: appreg serve reads the organisation policy file
+// APPREG_ORG_POLICY at start and refuses one it cannot use.
+func TestServeOrgPolicy(t *testing.T) {
+	t.Parallel()
+	github := ghtest.New()
+	t.Cleanup(github.Close)
+	key := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(key, github.AddAppKey(42), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	org := filepath.Join(t.TempDir(), "org.yaml")
+	env := map[string]string{"APPREG_WEBHOOK_SECRET": "s", "APPREG_APP_ID": "42", "APPREG_APP_PRIVATE_KEY_FILE": key,
+		"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "x", "APPREG_ORG_POLICY": org}
+	get := func(k string) string { return env[k] }
+	if err := os.WriteFile(org, []byte("apiVersion: appreg/v1\nrepositories: {contoso/apps: {namePrefix: apps-}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := serveConfigFromEnv(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.org == nil || c.org.Prefixes["contoso/apps"] != "apps-" {
+		t.Errorf("org = %+v", c.org)
+	}
+	if err := os.WriteFile(org, []byte("apiVersion: appreg/v1\nrequire: {everything: x}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := serveConfigFromEnv(get); err == nil || !strings.Contains(err.Error(), "APPREG_ORG_POLICY") {
+		t.Errorf("an unusable organisation policy: %v", err)
+	}
+	if got := redactor("s3cret", "")("the s3cret leaked"); got != "the *** leaked" {
+		t.Errorf("redactor: %q", got)
+	}
+}

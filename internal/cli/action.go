@@ -102,10 +102,12 @@ func (w githubWiring) clients() (githubClients, error) {
 	if err != nil {
 		return githubClients{}, err
 	}
+	// A workflow's GITHUB_TOKEN acts as github-actions[bot] and may not
+	// ask GitHub who it is; a user token may.
 	if w.workflowToken {
-		// A workflow's GITHUB_TOKEN acts as github-actions[bot] and may
-		// not ask GitHub who it is.
 		c.SetSelf("github-actions[bot]")
+	} else {
+		c.ActsAsIntegration("github-actions[bot]")
 	}
 	out := githubClients{main: c, teams: c, w: w}
 	// Team membership for approvals: a workflow's GITHUB_TOKEN cannot read

@@ -45,6 +45,9 @@ const (
 	CategoryAdoption Category = "adoption"
 	// CategoryPolicyChange is a change of appreg.yaml itself.
 	CategoryPolicyChange Category = "policy-change"
+	// CategoryRegistrationChange is any other change of a registration:
+	// every change has a category, so that policy.require can gate all.
+	CategoryRegistrationChange Category = "registration-change"
 )
 
 // BuiltInApproval are the categories that need approval whatever
@@ -56,7 +59,7 @@ var BuiltInApproval = []Category{CategoryCredentialChange, CategoryAdoption, Cat
 var Categories = []Category{
 	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
 	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
-	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange,
+	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange, CategoryRegistrationChange,
 }
 
 // Policy is who must approve which changes, and the limits on registrations.

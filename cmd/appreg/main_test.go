@@ -138,6 +138,7 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra fail-next METHOD PATH STATUS [CODE]  fail the next matching request
 //	entra subst FILE               expand $VARS in FILE
 //	entra requests                 print the number of Graph requests served
+//	entra request-log              print "METHOD path count" per request kind served, sorted
 func entra(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: entra command args...")
@@ -243,6 +244,16 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(path, []byte(os.Expand(string(data), ts.Getenv)), 0o644))
 	case "requests":
 		fmt.Fprintln(ts.Stdout(), srv.TotalRequests())
+	case "request-log":
+		stats := srv.Stats()
+		keys := make([]string, 0, len(stats))
+		for k := range stats {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(ts.Stdout(), "%s %d\n", k, stats[k])
+		}
 	default:
 		ts.Fatalf("entra: unknown command %q", args[0])
 	}

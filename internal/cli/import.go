@@ -81,7 +81,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if _, err := os.Stat(regDir); err == nil {
 		loaded, _ = spec.Load(o.config)
 	}
-	g, err := o.graph(e)
+	g, err := o.graph(ctx, e, settings.TenantID)
 	if err != nil {
 		return err
 	}

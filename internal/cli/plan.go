@@ -67,12 +67,21 @@ func load(e *env, config string) (*spec.Result, error) {
 	return loaded, diags.Err()
 }
 
-func (o *planOptions) graph(e *env) (*graph.Client, error) {
+// graph builds the Graph client and signs in, refusing a credential of
+// another tenant than the one appreg.yaml names (tenant).
+func (o *planOptions) graph(ctx context.Context, e *env, tenant string) (*graph.Client, error) {
 	cred, err := credential(e.getenv)
 	if err != nil {
 		return nil, err
 	}
-	return newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.logger(e)}, e.getenv)
+	g, err := newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.logger(e)}, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTenant(ctx, g, o.config, tenant, e.getenv); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 func runPlan(ctx context.Context, e *env, args []string) error {
@@ -84,7 +93,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.graph(e)
+	g, err := o.graph(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
 		return err
 	}
@@ -137,7 +146,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.graph(e)
+	g, err := o.graph(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
 		return err
 	}

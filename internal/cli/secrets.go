@@ -105,7 +105,7 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o := planOptions{globals: g, verbose: verbose}
-	client, err := o.graph(e)
+	client, err := o.graph(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
 		return err
 	}

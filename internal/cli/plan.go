@@ -158,6 +158,9 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		if err := writePlan(e.stdout, o.format, p, isTerminal(e.stdout)); err != nil {
 			return err
 		}
+		if !p.HasChanges() && !p.Diagnostics.HasErrors() {
+			return nil // nothing to apply: the tenant matches the files
+		}
 		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg apply --confirm' to apply this plan")
 		return silentError{code: ExitError}
 	}

@@ -123,6 +123,8 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	switch {
+	case !confirm && !rotationDue(rot):
+		return nil // nothing is due: a dry run has nothing to confirm
 	case !confirm:
 		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg rotate --confirm' to rotate what is due")
 		return silentError{code: ExitError}
@@ -142,4 +144,15 @@ func writeRotation(w io.Writer, format string, rot *workflow.Rotation, color boo
 		return err
 	}
 	return render.RotationText(w, rot.Decisions, rot.Outcomes, render.Options{Color: color})
+}
+
+// rotationDue reports whether a dry run found work: a secret to create or
+// rotate, or old credentials to remove.
+func rotationDue(rot *workflow.Rotation) bool {
+	for _, d := range rot.Decisions {
+		if d.Due() || len(d.Remove) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -43,7 +43,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		Setup:               setup,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra, "github": github, "gen-registrations": genRegistrations},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra, "github": github, "gen-registrations": genRegistrations, "source-env": sourceEnv},
 		RequireExplicitExec: true,
 	})
 }
@@ -278,4 +278,30 @@ func copyTree(from, to string) error {
 		}
 		return os.WriteFile(dst, data, 0o644)
 	})
+}
+
+// sourceEnv waits (up to 10 s) for an env file that a background
+// `appreg emulator` writes, then sets its KEY=value lines:
+//
+//	source-env FILE
+func sourceEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: source-env FILE")
+	}
+	path := ts.MkAbs(args[0])
+	var data []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if data, err = os.ReadFile(path); err == nil && len(data) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s was not written", path)
+		}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			ts.Setenv(k, strings.Trim(v, "'"))
+		}
+	}
 }

@@ -60,7 +60,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	rotator.Verifier = &graph.Verifier{AuthorityHost: srv.AuthorityHost(), TenantID: srv.TenantID(), Transport: srv.Client(), Backoff: 20 * time.Millisecond}
-	color := isTerminal(e.stdout)
+	color := e.color(e.stdout)
 	say := func(format string, args ...any) { fmt.Fprintf(e.stdout, "\n== "+format+"\n\n", args...) }
 
 	say("appreg demo: an Entra emulator is running at %s (tenant %s); nothing leaves this machine", srv.URL(), srv.TenantID())

@@ -123,7 +123,7 @@ func (o *planOptions) writePlan(e *env, p *plan.Plan) error {
 			return fmt.Errorf("writing the plan: %w", err)
 		}
 	}
-	return writePlan(e.stdout, o.format, p, isTerminal(e.stdout))
+	return writePlan(e.stdout, o.format, p, e.color(e.stdout))
 }
 
 func writePlan(w io.Writer, format string, p *plan.Plan, color bool) error {
@@ -155,7 +155,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := writePlan(e.stdout, o.format, p, isTerminal(e.stdout)); err != nil {
+		if err := writePlan(e.stdout, o.format, p, e.color(e.stdout)); err != nil {
 			return err
 		}
 		if !p.HasChanges() && !p.Diagnostics.HasErrors() {
@@ -170,7 +170,11 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	}
 	// No Gate: an operator's apply is not gated on pull request approvals
 	// (the Action's is); the operator's credentials are the approval.
-	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: o.logger(e), Rotator: r})
+	logger := o.logger(e)
+	if isTerminal(e.stderr) && o.format == "text" {
+		logger = newProgressLogger(e.stderr, logger)
+	}
+	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: logger, Rotator: r})
 	if err != nil {
 		return err
 	}
@@ -203,7 +207,7 @@ func (o *planOptions) writeResult(e *env, p *plan.Plan, res *plan.Result) error 
 	for _, d := range p.Diagnostics {
 		fmt.Fprintln(e.stderr, d.String())
 	}
-	return render.ResultText(e.stdout, res, render.Options{Color: isTerminal(e.stdout)})
+	return render.ResultText(e.stdout, res, render.Options{Color: e.color(e.stdout)})
 }
 
 // isTerminal reports whether w is a character device (colour output).

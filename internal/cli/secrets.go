@@ -114,12 +114,15 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 		if r, err = secretsFromEnv(e.getenv, loaded.Settings).rotator(client); err != nil {
 			return err
 		}
+		if d, ok := deliverersOf(r); ok && isTerminal(e.stderr) {
+			r.Deliverer = progressDeliverer{deliverer: d, w: e.stderr}
+		}
 	}
 	rot, err := workflow.Rotate(ctx, client, loaded, workflow.RotateOptions{Rotator: r, Now: now, DryRun: !confirm})
 	if err != nil {
 		return err
 	}
-	if err := writeRotation(e.stdout, g.format, rot, isTerminal(e.stdout)); err != nil {
+	if err := writeRotation(e.stdout, g.format, rot, e.color(e.stdout)); err != nil {
 		return err
 	}
 	switch {
@@ -155,4 +158,12 @@ func rotationDue(rot *workflow.Rotation) bool {
 		}
 	}
 	return false
+}
+
+func deliverersOf(r *rotate.Rotator) (deliverer, bool) {
+	if r == nil {
+		return deliverer{}, false
+	}
+	d, ok := r.Deliverer.(deliverer)
+	return d, ok
 }

@@ -97,6 +97,9 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkDomains(ctx, e, g, loaded, o.config); err != nil {
+		return err
+	}
 	p, err := workflow.Plan(ctx, g, loaded)
 	if err != nil {
 		return err
@@ -148,6 +151,9 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	}
 	g, err := o.graph(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
+		return err
+	}
+	if err := checkDomains(ctx, e, g, loaded, o.config); err != nil {
 		return err
 	}
 	if !o.confirm {

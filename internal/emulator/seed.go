@@ -14,6 +14,7 @@ var operatorRoles = []string{
 	"Application.ReadWrite.All",
 	"AppRoleAssignment.ReadWrite.All",
 	"DelegatedPermissionGrant.ReadWrite.All",
+	"Domain.Read.All", // GET /domains: identifier URIs are checked against verified domains before apply
 	"User.Read.All",
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/appreg/appreg/internal/diag"
 )
 
-// Settings defaults (DESIGN.md §2.2).
+// Settings defaults (README, "appreg.yaml: repository settings").
 const (
 	defaultRegistrations = "registrations"
 	defaultMaxPerRun     = 3

@@ -85,7 +85,7 @@ func TestImportDirections(t *testing.T) {
 			case !known:
 				t.Errorf("package %s is not in the import table of internal/imports_test.go", pkg)
 			case rules != nil && !slices.Contains(rules, target):
-				t.Errorf("%s imports internal/%s: %s may import only %v (README, "How it is built")", path, target, pkg, rules)
+				t.Errorf("%s imports internal/%s: %s may import only %v (README, How it is built)", path, target, pkg, rules)
 			}
 		}
 		return nil

@@ -36,8 +36,8 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end scripts in testdata/script: the real CLI,
 // as a separate process, against an Entra emulator started for each script.
-// Each script starts in a copy of the repository's appreg.yaml and
-// registrations/.
+// Each script starts in a copy of testdata/repo: an appreg.yaml and four
+// registrations of the tests' own.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
@@ -48,16 +48,20 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// testRepo holds the settings and registrations every script starts with:
+// the tests' own, not the repository's registrations/, which users edit.
+const testRepo = "testdata/repo"
+
 const (
 	emulatorKey = "emulator"
 	githubKey   = "github"
 )
 
 func setup(env *testscript.Env) error {
-	if err := copyTree("../../registrations", filepath.Join(env.WorkDir, "registrations")); err != nil {
+	if err := copyTree(testRepo+"/registrations", filepath.Join(env.WorkDir, "registrations")); err != nil {
 		return err
 	}
-	if err := copyTree("../../appreg.yaml", filepath.Join(env.WorkDir, "appreg.yaml")); err != nil {
+	if err := copyTree(testRepo+"/appreg.yaml", filepath.Join(env.WorkDir, "appreg.yaml")); err != nil {
 		return err
 	}
 	srv, err := emulator.Start(emulator.Options{
@@ -90,7 +94,7 @@ func setup(env *testscript.Env) error {
 	token := "ghs_" + rand.Text()
 	gh.AddToken(token)
 	// The repositories the example registrations deliver secrets to.
-	examples, diags := spec.Load("../../appreg.yaml")
+	examples, diags := spec.Load(testRepo + "/appreg.yaml")
 	if err := diags.Err(); err != nil {
 		return err
 	}

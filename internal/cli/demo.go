@@ -123,7 +123,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "  %s/%s → %s (sealed for GitHub's public key; the value was never printed)\n", d.Registration, d.Secret, t)
 		}
 	}
-	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d. Try it yourself: appreg emulator --dir /tmp/entra\n", srv.TotalRequests())
+	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d.\n", srv.TotalRequests())
+	fmt.Fprintln(e.stdout, "Try it yourself: put appreg on PATH with 'go install ./cmd/appreg', then run\n"+
+		"'appreg emulator --dir /tmp/entra --github' and follow the README, section \"Try it against the emulator\".")
 	return nil
 }
 

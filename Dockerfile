@@ -12,8 +12,10 @@
 # exist fails the build, it never pulls something else. Check one with
 # `crane digest golang:1.26.8-bookworm` / `docker buildx imagetools inspect`.
 FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm@sha256:dc9ad6c05acc7a88e5b71bde60a5fe3bd4b9f0db209011711b464107438a8107 AS build
-ARG TARGETOS=linux
-ARG TARGETARCH=amd64
+# Set by BuildKit for each platform (no defaults here, which could shadow
+# them); empty under the classic builder, when go builds for the host.
+ARG TARGETOS
+ARG TARGETARCH
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -21,7 +23,8 @@ COPY . .
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/appreg ./cmd/appreg
 
 # One base for both images: distroless static :nonroot (a multi-platform
-# index: linux/amd64 and linux/arm64).
+# index with linux/amd64 and linux/arm64, as public reports of this digest
+# say; not checked against the registry here).
 FROM gcr.io/distroless/static-debian12:nonroot@sha256:d093aa3e30dbadd3efe1310db061a14da60299baff8450a17fe0ccc514a16639 AS base
 COPY --from=build /out/appreg /usr/local/bin/appreg
 ENTRYPOINT ["/usr/local/bin/appreg"]

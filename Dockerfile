@@ -30,15 +30,15 @@ COPY --from=build /out/appreg /usr/local/bin/appreg
 ENTRYPOINT ["/usr/local/bin/appreg"]
 
 # The server image (target "server": appreg serve, docker run; what the
-# release publishes as ghcr.io/appreg/appreg:vX.Y.Z): user 65532 (nonroot),
+# release publishes as ghcr.io/appreg/appreg:vX.Y.Z-server): user 65532 (nonroot),
 # which can write nothing but /tmp.
 FROM base AS server
 USER 65532:65532
 EXPOSE 8080
 CMD ["serve"]
 
-# The GitHub Action's image (target "action", what action.yml runs by
-# digest; the last stage, so that `image: Dockerfile` builds it too). GitHub
+# The GitHub Action's image (target "action", what a released action.yml
+# runs by digest; the last stage, the default of a plain `docker build`). GitHub
 # runs Docker actions as the image's user and documents that they must run as
 # root: only root may write the mounted workspace and the
 # runner's files (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY). See

@@ -91,7 +91,7 @@ func TestServicePrincipalsAndConsentThroughSDK(t *testing.T) {
 		t.Fatalf("appRoleAssignments: %v", err)
 	}
 	assignedTo, err := c.ServicePrincipals().ByServicePrincipalId(graphSPID).AppRoleAssignedTo().Get(ctx(t), nil)
-	if err != nil || len(assignedTo.GetValue()) != 5 { // the operator's four and this one
+	if err != nil || len(assignedTo.GetValue()) != 6 { // the operator's five and this one
 		t.Fatalf("appRoleAssignedTo list: %d %v", len(assignedTo.GetValue()), err)
 	}
 	if err := c.ServicePrincipals().ByServicePrincipalId(graphSPID).AppRoleAssignedTo().ByAppRoleAssignmentId(deref(as.GetId())).Delete(ctx(t), nil); err != nil {

@@ -105,7 +105,7 @@ func (w actionWiring) deps(o *action.Options) (action.Deps, error) {
 			if err != nil {
 				return nil, err
 			}
-			if err := checkTenant(ctx, graphClient, o.Config, actionTenant(o), w.getenv); err != nil {
+			if err := checkTenantHint(ctx, graphClient, o.Config, actionTenant(o), w.getenv, actionCredentialHint); err != nil {
 				return nil, err
 			}
 			return graphClient, nil

@@ -23,8 +23,22 @@ type tenantSigner interface {
 // in the error; getenv reads the credential variables for the hint of a
 // failed sign-in.
 func checkTenant(ctx context.Context, g tenantSigner, config, want string, getenv func(string) string) error {
+	return checkTenantHint(ctx, g, config, want, getenv, "")
+}
+
+// actionCredentialHint is what a failed sign-in of the Action says to check:
+// its inputs, not environment variables.
+const actionCredentialHint = "check the tenant-id and client-id inputs and client-secret, or, without client-secret, " +
+	"the job's `permissions: id-token: write` and a federated credential on that app whose subject matches the job"
+
+// checkTenantHint is checkTenant with a fixed hint for a failed sign-in
+// ("": from the AZURE_* variables getenv reads).
+func checkTenantHint(ctx context.Context, g tenantSigner, config, want string, getenv func(string) string, hint string) error {
 	got, err := g.SignedInTenant(ctx)
 	var signIn *graph.SignInError
+	if errors.As(err, &signIn) && hint != "" {
+		return errors.New(signIn.Error() + "; " + hint)
+	}
 	if errors.As(err, &signIn) {
 		if noCredentialEnv(getenv) {
 			// DefaultAzureCredential tried them all; its first complaint

@@ -37,9 +37,11 @@ func runEmulator(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&github, "github", false, "also serve a fake GitHub that receives delivered secrets (GITHUB_API_URL and APPREG_SECRETS_TOKEN in DIR/env)")
 	fs.StringVar(&repos, "github-repos", "", "comma-separated owner/name repositories the fake GitHub has, besides those the registration files of --config deliver to")
 	fs.StringVar(&config, "config", "appreg.yaml", "with --github: the settings file whose registrations name the repositories secrets go to")
+	grant := fs.String("grant", "", "comma-separated Graph application permissions to grant the operator beyond the least privilege it has by default ("+strings.Join(emulator.LeastPrivilegeRoles, ", ")+"), e.g. Application.ReadWrite.All to adopt apps it does not own")
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
+	o.GrantRoles = splitList(*grant)
 	if o.Dir == "" {
 		return usageError("appreg emulator needs --dir DIR for the CA certificate and the env file")
 	}
@@ -70,11 +72,12 @@ func runEmulator(ctx context.Context, e *env, args []string) error {
 	return emulator.Run(ctx, o, e.stdout)
 }
 
-func splitList(s string) []string {
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
 	var out []string
-	for _, v := range strings.Split(s, ",") {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
 		}
 	}
 	return out

@@ -56,6 +56,15 @@ func (o *planOptions) logger(e *env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// graphLogger is the Graph client's: its warnings (a user sign-in, a write
+// whose answer was lost) go to stderr even without --verbose.
+func (o *planOptions) graphLogger(e *env) *slog.Logger {
+	if o.verbose {
+		return o.logger(e)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 // load reads the files; diagnostics are printed and end the command.
 func load(e *env, config string) (*spec.Result, error) {
 	loaded, diags := spec.Load(config)
@@ -74,7 +83,7 @@ func (o *planOptions) graph(ctx context.Context, e *env, tenant string) (*graph.
 	if err != nil {
 		return nil, err
 	}
-	g, err := newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.logger(e)}, e.getenv)
+	g, err := newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.graphLogger(e)}, e.getenv)
 	if err != nil {
 		return nil, err
 	}

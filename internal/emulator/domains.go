@@ -30,10 +30,18 @@ func domainTemplate() map[string]any {
 
 var domainProps = keysOf(domainTemplate())
 
-// listDomains serves GET /domains
-// (https://learn.microsoft.com/graph/api/domain-list), which needs
-// Domain.Read.All.
+// domainRead are the application permissions GET /domains accepts
+// (https://learn.microsoft.com/graph/api/domain-list, "Permissions": least
+// privileged Domain.Read.All; higher Directory.Read.All,
+// Domain.ReadWrite.All, Directory.ReadWrite.All).
+var domainRead = []string{"Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
+
+// listDomains serves GET /domains, 403 Authorization_RequestDenied without
+// one of domainRead.
 func (s *Server) listDomains(r *request) *response {
+	if !r.caller.has(domainRead...) {
+		return s.fail(r, errDenied())
+	}
 	q, resp := s.parseList(r, "domain", domainProps, false)
 	if resp != nil {
 		return resp

@@ -35,6 +35,9 @@ type RunOptions struct {
 	// Env are more KEY=value lines for DIR/env (a fake GitHub's URL and
 	// token), in order.
 	Env [][2]string
+	// GrantRoles are Graph application permissions the operator gets
+	// beyond LeastPrivilegeRoles.
+	GrantRoles []string
 }
 
 // Run serves an emulator until ctx is done. It writes DIR/ca.pem and
@@ -57,7 +60,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
-	s, err := Listen(o.Listen, Options{Users: o.Users})
+	s, err := Listen(o.Listen, Options{Users: o.Users, GrantRoles: o.GrantRoles})
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
@@ -112,6 +115,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	for _, n := range notes {
 		fmt.Fprintf(stdout, "  %s\n", n)
 	}
+	fmt.Fprintf(stdout, "  Its permissions:  %s (--grant adds more)\n", strings.Join(s.operatorRoles, ", "))
 	fmt.Fprintf(stdout, "Use it from a shell with:\n  set -a; . %s; set +a\n", shellQuote(envPath))
 	fmt.Fprintln(stdout, "Serving until interrupted.")
 

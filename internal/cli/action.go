@@ -54,8 +54,11 @@ func runAction(ctx context.Context, e *factory, args []string) error {
 			}
 			return actionCredential(o.Auth, gha)
 		},
-		httpClient:    e.httpClient(),
-		now:           e.clock(),
+		httpClient: e.httpClient(),
+		now:        e.clock(),
+		check: func(ctx context.Context, g *graph.Client) error {
+			return checkTenantHint(ctx, g, o.Config, actionTenant(o), e.getenv, actionCredentialHint)
+		},
 		graphURL:      o.Auth.GraphURL,
 		authorityHost: o.Auth.AuthorityHost,
 		tenantID:      o.Auth.TenantID,
@@ -130,6 +133,9 @@ type graphWiring struct {
 	graphURL, authorityHost, tenantID string
 	// httpClient carries Graph and token requests (nil: the default).
 	httpClient *http.Client
+	// check, when set, runs once the client is built, before anything is
+	// read: the tenant check.
+	check func(ctx context.Context, g *graph.Client) error
 	// now is the clock of plans and secrets (nil: time.Now).
 	now    func() time.Time
 	getenv func(string) string
@@ -152,7 +158,15 @@ func (w graphWiring) deps(c githubClients) workflow.Deps {
 				return nil, err
 			}
 			graphClient, err = newGraph(graphConfig{url: w.graphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
-			return graphClient, err
+			if err != nil {
+				return nil, err
+			}
+			if w.check != nil {
+				if err := w.check(ctx, graphClient); err != nil {
+					return nil, err
+				}
+			}
+			return graphClient, nil
 		},
 		Rotator: func(context.Context) (*rotate.Rotator, error) {
 			if graphClient == nil {

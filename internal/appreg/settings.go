@@ -52,6 +52,9 @@ const (
 	CategoryAssignmentChange Category = "assignment-change"
 	// CategoryGroupMembership is a group joined or left.
 	CategoryGroupMembership Category = "group-membership"
+	// CategoryRegistrationChange is any other change of a registration:
+	// every change has a category, so that policy.require can gate all.
+	CategoryRegistrationChange Category = "registration-change"
 )
 
 // BuiltInApproval are the categories that need approval whatever
@@ -64,7 +67,7 @@ var Categories = []Category{
 	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
 	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
 	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange,
-	CategoryAzureRole, CategoryAssignmentChange, CategoryGroupMembership,
+	CategoryAzureRole, CategoryAssignmentChange, CategoryGroupMembership, CategoryRegistrationChange,
 }
 
 // Policy is who must approve which changes, and the limits on registrations.

@@ -86,10 +86,12 @@ func BenchmarkPlanAccess(b *testing.B) {
 					b.Fatal(err)
 				}
 				env := map[string]string{"APPREG_ARM_URL": srv.URL()}
-				t, err := newTenant(graphConfig{url: srv.GraphURL(), credential: cred, transport: srv.Client().Transport}, func(k string) string { return env[k] })
+				getenv := func(k string) string { return env[k] }
+				g, err := newGraph(graphConfig{url: srv.GraphURL(), credential: cred, transport: srv.Client().Transport}, getenv)
 				if err != nil {
 					b.Fatal(err)
 				}
+				t := withAzure(g, srv.GraphURL(), cred, srv.Client().Transport, getenv)
 				srv.SetFaults(emulator.Faults{Latency: 50 * time.Millisecond})
 				var requests, arm int
 				b.ResetTimer()

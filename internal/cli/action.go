@@ -54,8 +54,11 @@ func runAction(ctx context.Context, e *factory, args []string) error {
 			}
 			return actionCredential(o.Auth, gha)
 		},
-		httpClient:    e.httpClient(),
-		now:           e.clock(),
+		httpClient: e.httpClient(),
+		now:        e.clock(),
+		check: func(ctx context.Context, g *graph.Client) error {
+			return checkTenantHint(ctx, g, o.Config, actionTenant(o), e.getenv, actionCredentialHint)
+		},
 		graphURL:      o.Auth.GraphURL,
 		authorityHost: o.Auth.AuthorityHost,
 		tenantID:      o.Auth.TenantID,
@@ -102,10 +105,12 @@ func (w githubWiring) clients() (githubClients, error) {
 	if err != nil {
 		return githubClients{}, err
 	}
+	// A workflow's GITHUB_TOKEN acts as github-actions[bot] and may not
+	// ask GitHub who it is; a user token may.
 	if w.workflowToken {
-		// A workflow's GITHUB_TOKEN acts as github-actions[bot] and may
-		// not ask GitHub who it is.
 		c.SetSelf("github-actions[bot]")
+	} else {
+		c.ActsAsIntegration("github-actions[bot]")
 	}
 	out := githubClients{main: c, teams: c, w: w}
 	// Team membership for approvals: a workflow's GITHUB_TOKEN cannot read
@@ -128,6 +133,9 @@ type graphWiring struct {
 	graphURL, authorityHost, tenantID string
 	// httpClient carries Graph and token requests (nil: the default).
 	httpClient *http.Client
+	// check, when set, runs once the client is built, before anything is
+	// read: the tenant check.
+	check func(ctx context.Context, g *graph.Client) error
 	// now is the clock of plans and secrets (nil: time.Now).
 	now    func() time.Time
 	getenv func(string) string
@@ -149,12 +157,16 @@ func (w graphWiring) deps(c githubClients) workflow.Deps {
 			if err != nil {
 				return nil, err
 			}
-			t, err := newTenant(graphConfig{url: w.graphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
+			graphClient, err = newGraph(graphConfig{url: w.graphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
 			if err != nil {
 				return nil, err
 			}
-			graphClient = t.Client
-			return t, nil
+			if w.check != nil {
+				if err := w.check(ctx, graphClient); err != nil {
+					return nil, err
+				}
+			}
+			return withAzure(graphClient, w.graphURL, cred, transport, w.getenv), nil
 		},
 		Rotator: func(context.Context) (*rotate.Rotator, error) {
 			if graphClient == nil {

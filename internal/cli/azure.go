@@ -92,17 +92,14 @@ func newARM(graphURL string, cred azcore.TokenCredential, transport http.RoundTr
 	return arm.New(cred, o)
 }
 
-// newTenant builds Graph and ARM clients over one credential.
-func newTenant(c graphConfig, getenv func(string) string) (tenant, error) {
-	g, err := newGraph(c, getenv)
+// withAzure puts an ARM client over cred beside g; when there is none to
+// build (an unknown cloud), using it says why.
+func withAzure(g *graph.Client, graphURL string, cred azcore.TokenCredential, transport http.RoundTripper, getenv func(string) string) tenant {
+	a, err := newARM(graphURL, cred, transport, getenv)
 	if err != nil {
-		return tenant{}, err
+		return tenant{Client: g, noAzure: err}
 	}
-	a, err := newARM(c.url, c.credential, c.transport, getenv)
-	if err != nil {
-		return tenant{Client: g, noAzure: err}, nil
-	}
-	return tenant{Client: g, azure: a}, nil
+	return tenant{Client: g, azure: a}
 }
 
 // withARMURL is getenv with APPREG_ARM_URL set to url (the Action's

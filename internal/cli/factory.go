@@ -24,6 +24,7 @@ type factory struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	noColor        bool // --no-color
 	// credential, when set, is the Entra credential every command signs
 	// in with, instead of the one it builds from its environment or
 	// inputs.

@@ -76,17 +76,31 @@ func load(e *factory, config string) (*spec.Result, error) {
 	return loaded, diags.Err()
 }
 
-func (o *planOptions) graph(e *factory) (*graph.Client, error) {
-	return e.operatorGraph(o.graphURL, o.graphLogger(e))
+// graph builds the Graph client and signs in, refusing a credential of
+// another tenant than the one appreg.yaml names (tenant).
+func (o *planOptions) graph(ctx context.Context, e *factory, tenant string) (*graph.Client, error) {
+	g, err := e.operatorGraph(o.graphURL, o.graphLogger(e))
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTenant(ctx, g, o.config, tenant, e.getenv); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
-// tenant is graph with the Azure Resource Manager client beside it.
-func (o *planOptions) tenant(e *factory) (tenant, error) {
+// tenant is graph with the Azure Resource Manager client beside it,
+// signed in with the same credential.
+func (o *planOptions) tenant(ctx context.Context, e *factory, tenantID string) (tenant, error) {
+	g, err := o.graph(ctx, e, tenantID)
+	if err != nil {
+		return tenant{}, err
+	}
 	cred, err := e.azureCredential()
 	if err != nil {
 		return tenant{}, err
 	}
-	return newTenant(graphConfig{url: o.graphURL, credential: cred, transport: e.transport, logger: o.graphLogger(e)}, e.getenv)
+	return withAzure(g, o.graphURL, cred, e.transport, e.getenv), nil
 }
 
 func runPlan(ctx context.Context, e *factory, args []string) error {
@@ -98,8 +112,11 @@ func runPlan(ctx context.Context, e *factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.tenant(e)
+	g, err := o.tenant(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
+		return err
+	}
+	if err := checkDomains(ctx, e, g.Client, loaded, o.config); err != nil {
 		return err
 	}
 	p, err := workflow.PlanAt(ctx, g, loaded, e.clock())
@@ -128,7 +145,7 @@ func (o *planOptions) writePlan(e *factory, p *plan.Plan) error {
 			return fmt.Errorf("writing the plan: %w", err)
 		}
 	}
-	return writePlan(e.stdout, o.format, p, isTerminal(e.stdout))
+	return writePlan(e.stdout, o.format, p, e.color(e.stdout))
 }
 
 func writePlan(w io.Writer, format string, p *plan.Plan, color bool) error {
@@ -151,8 +168,11 @@ func runApply(ctx context.Context, e *factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.tenant(e)
+	g, err := o.tenant(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
+		return err
+	}
+	if err := checkDomains(ctx, e, g.Client, loaded, o.config); err != nil {
 		return err
 	}
 	if !o.confirm {
@@ -160,8 +180,11 @@ func runApply(ctx context.Context, e *factory, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := writePlan(e.stdout, o.format, p, isTerminal(e.stdout)); err != nil {
+		if err := writePlan(e.stdout, o.format, p, e.color(e.stdout)); err != nil {
 			return err
+		}
+		if !p.HasChanges() && !p.Diagnostics.HasErrors() {
+			return nil // nothing to apply: the tenant matches the files
 		}
 		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg apply --confirm' to apply this plan")
 		return silentError{code: ExitError}
@@ -172,7 +195,11 @@ func runApply(ctx context.Context, e *factory, args []string) error {
 	}
 	// No Gate: an operator's apply is not gated on pull request approvals
 	// (the Action's is); the operator's credentials are the approval.
-	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: o.logger(e), Rotator: r, Now: e.clock()})
+	logger := o.logger(e)
+	if isTerminal(e.stderr) && o.format == "text" {
+		logger = newProgressLogger(e.stderr, logger)
+	}
+	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: logger, Rotator: r, Now: e.clock()})
 	if err != nil {
 		return err
 	}
@@ -205,7 +232,7 @@ func (o *planOptions) writeResult(e *factory, p *plan.Plan, res *plan.Result) er
 	for _, d := range p.Diagnostics {
 		fmt.Fprintln(e.stderr, d.String())
 	}
-	return render.ResultText(e.stdout, res, render.Options{Color: isTerminal(e.stdout)})
+	return render.ResultText(e.stdout, res, render.Options{Color: e.color(e.stdout)})
 }
 
 // isTerminal reports whether w is a character device (colour output).

@@ -19,6 +19,7 @@ import (
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/gh"
+	"github.com/appreg/appreg/internal/graph"
 	"github.com/appreg/appreg/internal/spec"
 	"github.com/appreg/appreg/internal/webhook"
 	"github.com/appreg/appreg/internal/workflow"
@@ -78,6 +79,14 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 				},
 				graphURL: c.graphURL, authorityHost: c.authorityHost, tenantID: c.tenantID,
 				httpClient: c.httpClient, getenv: c.getenv, logger: c.logger,
+				check: func(ctx context.Context, g *graph.Client) error {
+					s, diags := spec.LoadSettings(filepath.Join(workspace, "appreg.yaml"))
+					want := s.TenantID
+					if diags.HasErrors() {
+						want = ""
+					}
+					return checkTenant(ctx, g, "appreg.yaml", want, c.getenv)
+				},
 			}.deps(gc)
 			d.Redact = redactor(c.clientSecret)
 			d.Org = c.org

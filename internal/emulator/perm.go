@@ -17,6 +17,7 @@ var LeastPrivilegeRoles = []string{
 	"Application.ReadWrite.OwnedBy",
 	"AppRoleAssignment.ReadWrite.All",
 	"DelegatedPermissionGrant.ReadWrite.All",
+	"Domain.Read.All", // GET /domains: identifier URIs are checked against the verified domains before any write
 	"GroupMember.ReadWrite.All",
 	"User.Read.All",
 }

@@ -58,6 +58,7 @@ type Client struct {
 	app          *github.Client
 	selfMu       sync.Mutex
 	self         string
+	integration  string // the login of an integration token that may not ask
 	maxRetryWait time.Duration
 	maxRetries   int
 	// token returns the token requests carry; nil for an unauthenticated

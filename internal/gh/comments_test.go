@@ -73,7 +73,15 @@ func TestSelf(t *testing.T) {
 			t.Errorf("Self with %s = %q, want %q", tt.token, got, tt.want)
 		}
 	}
-	c, err := gh.NewInstallation(gh.Options{BaseURL: srv.URL()}, 42, 7, pem)
+	c, err := gh.New(gh.Options{BaseURL: srv.URL(), Token: "ghs_workflow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ActsAsIntegration("github-actions[bot]")
+	if got, err := c.Self(t.Context()); err != nil || got != "github-actions[bot]" {
+		t.Errorf("Self of a workflow's token = %q, %v", got, err)
+	}
+	c, err = gh.NewInstallation(gh.Options{BaseURL: srv.URL()}, 42, 7, pem)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,15 @@ func (c *Client) SetSelf(login string) {
 	c.self = login
 }
 
+// ActsAsIntegration names the login to act as when GitHub refuses to say
+// who the token is because it is an integration's (403 on GET /user): in
+// a GitHub Action, the workflow's token, github-actions[bot].
+func (c *Client) ActsAsIntegration(login string) {
+	c.selfMu.Lock()
+	defer c.selfMu.Unlock()
+	c.integration = login
+}
+
 // Self returns the login the client acts as: comments appreg wrote carry
 // it, and only those count as appreg's (markers in anyone else's comment
 // mean nothing). A GitHub App installation acts as "<app slug>[bot]"; a
@@ -48,6 +57,10 @@ func (c *Client) Self(ctx context.Context) (string, error) {
 		u, resp, err = c.gh.Users.Get(ctx, "")
 		return resp, err
 	})
+	if err != nil && c.integration != "" && StatusCode(err) == http.StatusForbidden {
+		c.self = c.integration
+		return c.self, nil
+	}
 	if err != nil {
 		return "", fmt.Errorf("getting the user the github token acts as: %w", err)
 	}

@@ -94,7 +94,7 @@ func (p *planner) credentialField(want *appreg.Registration, f FieldDiff) {
 	}
 	c := &p.plan.Changes[i]
 	c.Fields = append(c.Fields, f)
-	c.Categories = uniqueCategories(append(c.Categories, appreg.CategoryCredentialChange))
+	c.Categories = uniqueCategories(append(slices.DeleteFunc(c.Categories, func(x appreg.Category) bool { return x == appreg.CategoryRegistrationChange }), appreg.CategoryCredentialChange))
 	c.Risk = risk(*c)
 }
 

@@ -222,6 +222,9 @@ func (p *planner) registration(want *appreg.Registration) {
 	if len(c.Privileged) > 0 {
 		c.Categories = append(c.Categories, appreg.CategoryPrivilegedPermission)
 	}
+	if len(c.Categories) == 0 {
+		c.Categories = append(c.Categories, appreg.CategoryRegistrationChange)
+	}
 	c.Categories = uniqueCategories(c.Categories)
 	c.Risk = risk(c)
 	p.plan.Changes = append(p.plan.Changes, c)

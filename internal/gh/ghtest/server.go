@@ -53,6 +53,8 @@ type Server struct {
 	now       func() time.Time
 	failures  []failure
 	requests  []Request
+	// revealToken, when set, may read delivered secrets (reveal.go).
+	revealToken string
 }
 
 // Option configures a Server.
@@ -112,6 +114,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	h("POST /app/installations/{id}/access_tokens", s.createInstallationToken)
 	h("GET /app", s.getApp)
 	h("GET /user", s.getUser)
+	h("GET "+revealPath, s.revealSecret)
 
 	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repositories/{id}", s.getRepoByID)
@@ -261,7 +264,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusNotFound, "Not Found", docsRoot)
 			return
 		}
-		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/") || r.URL.Path == s.prefix+"/app"
+		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/") || r.URL.Path == s.prefix+"/app" || s.isRevealRoute(r)
 		if !isAppRoute {
 			l, ok := s.authenticate(r.Header.Get("Authorization"))
 			if !ok {

@@ -71,7 +71,8 @@ func (p *planner) access(c *Change, d *differ, want, have *appreg.Registration) 
 			d.add("servicePrincipal.azureRoles", KindObject, nil, r.Label(), "", label)
 		}
 		for _, r := range c.RemoveAzureRoles {
-			// Removing access needs no approval, as removing a permission.
+			// Removing access is no azure-role change, as removing a
+			// permission is no application-permission change.
 			d.in(SectionAzureRoles, r.Label(), "")
 			d.add("servicePrincipal.azureRoles", KindObject, r.Label(), nil, r.Label(), "")
 		}

@@ -87,7 +87,7 @@ func TestAccessDiff(t *testing.T) {
 			risk:       RiskHigh,
 		},
 		{
-			name: "removing a role needs no approval; scopes compare without case",
+			name: "removing a role is no azure-role change; scopes compare without case",
 			want: appreg.ServicePrincipal{AzureRoles: []appreg.AzureRole{contributor(rg)}},
 			have: appreg.ServicePrincipal{AzureRoles: []appreg.AzureRole{contributor("/SUBSCRIPTIONS/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourcegroups/RG-ORDERS/"), reader}},
 			check: func(t *testing.T, c Change) {
@@ -95,7 +95,9 @@ func TestAccessDiff(t *testing.T) {
 					t.Errorf("azure roles add %v remove %v", c.AddAzureRoles, c.RemoveAzureRoles)
 				}
 			},
-			categories: []appreg.Category{},
+			// Only the catch-all registration-change, which policy.require
+			// may gate.
+			categories: []appreg.Category{appreg.CategoryRegistrationChange},
 			risk:       RiskLow,
 		},
 	}

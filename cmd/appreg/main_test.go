@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end scripts in testdata/script: the real CLI,
 // as a separate process, against an Entra emulator started for each script.
-// Each script starts in a copy of testdata/repo: an appreg.yaml and four
+// Each script starts in a copy of testdata/repo: an appreg.yaml and five
 // registrations of the tests' own.
 func TestScripts(t *testing.T) {
 	t.Parallel()

@@ -48,14 +48,8 @@ func runDemo(ctx context.Context, e *factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A fake GitHub receives the client secrets, sealed with its own key
-	// pair, exactly as github.com would.
-	github := ghtest.New()
+	github := demoGitHub(loaded)
 	defer github.Close()
-	github.AddToken("demo-secrets-token")
-	for _, repo := range deliveryRepos(loaded.Desired) {
-		github.AddRepo(repo)
-	}
 	rotator, err := secretsConfig{token: "demo-secrets-token", apiURL: github.URL(), authorityHost: srv.AuthorityHost(), tenantID: srv.TenantID()}.rotator(client)
 	if err != nil {
 		return err
@@ -109,6 +103,17 @@ func runDemo(ctx context.Context, e *factory, args []string) error {
 	fmt.Fprintln(e.stdout, "Try it yourself: put appreg on PATH with 'go install ./cmd/appreg', then run\n"+
 		"'appreg emulator --dir /tmp/entra --github' and follow the README, section \"Try it against the emulator\".")
 	return nil
+}
+
+// demoGitHub is the fake GitHub that receives the demo's client secrets,
+// sealed with its own key pair, exactly as github.com would.
+func demoGitHub(loaded *spec.Result) *ghtest.Server {
+	github := ghtest.New()
+	github.AddToken("demo-secrets-token")
+	for _, repo := range deliveryRepos(loaded.Desired) {
+		github.AddRepo(repo)
+	}
+	return github
 }
 
 // demoEdit edits one file of a copy of the repository, as a pull request

@@ -198,6 +198,17 @@ func (p *planner) registration(want *appreg.Registration) {
 	default:
 		c.Reason, c.Why = "the tenant differs from "+want.Source.File, ReasonDrift
 	}
+	p.categorize(&c, after, have)
+	c.Categories = uniqueCategories(c.Categories)
+	c.Risk = risk(c)
+	p.plan.Changes = append(p.plan.Changes, c)
+}
+
+// categorize adds the change categories of c (after is the desired
+// registration, have the observed one): the fields', consent, application
+// and privileged permissions; registration-change when none applies.
+func (p *planner) categorize(c *Change, after, have *appreg.Registration) {
+	action := c.Action
 	for _, cat := range categories(c.Fields) {
 		// A new single-tenant app changes no audience anyone relied on.
 		if cat == appreg.CategoryAudienceChange && action == Create && deref(after.Audience) == appreg.AudienceMyOrg {
@@ -224,9 +235,6 @@ func (p *planner) registration(want *appreg.Registration) {
 	if len(c.Categories) == 0 {
 		c.Categories = append(c.Categories, appreg.CategoryRegistrationChange)
 	}
-	c.Categories = uniqueCategories(c.Categories)
-	c.Risk = risk(c)
-	p.plan.Changes = append(p.plan.Changes, c)
 }
 
 // assignIDs copies want and gives every scope and app role an id: the

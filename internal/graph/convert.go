@@ -45,9 +45,9 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 		},
 	}
 	r.Observed.Managed = slices.Contains(r.Tags, appreg.MarkerTag)
-	if prefix != "" && strings.HasPrefix(r.UniqueName, prefix) || prefix == "" && r.UniqueName != "" {
-		r.Name = strings.TrimPrefix(r.UniqueName, prefix)
-	}
+	r.Observed.Repository = appreg.RepoOf(r.Tags)
+	r.Tags = slices.DeleteFunc(r.Tags, func(t string) bool { return appreg.IsOwnTag(t) && t != appreg.MarkerTag })
+	r.Name, _ = appreg.NameIn(prefix, r.UniqueName)
 	web := &appreg.Web{HomePageURL: ptr(""), LogoutURL: ptr(""), RedirectURIs: []string{},
 		ImplicitGrant: &appreg.ImplicitGrant{AccessTokens: ptr(false), IDTokens: ptr(false)}}
 	if w := a.GetWeb(); w != nil {
@@ -197,8 +197,9 @@ func claimModels(in []appreg.OptionalClaim) []models.OptionalClaimable {
 
 // applicationModel builds the PATCH body for an application: the managed
 // fields of want, each complex property overlaid on what the tenant has so
-// that unmanaged sub-fields survive. Tags always carry appreg's marker.
-func applicationModel(want, have *appreg.Registration, access []appreg.ResourceAccess, appID string) models.Applicationable {
+// that unmanaged sub-fields survive. Tags always carry appreg's marker and
+// the ownership tag of repo, and no other repository's.
+func applicationModel(want, have *appreg.Registration, access []appreg.ResourceAccess, appID, repo string) models.Applicationable {
 	if have == nil {
 		have = &appreg.Registration{}
 	}
@@ -212,8 +213,8 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 	if tags == nil {
 		tags = have.Tags
 	}
-	tags = slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return t == appreg.MarkerTag })
-	a.SetTags(append(tags, appreg.MarkerTag))
+	tags = slices.DeleteFunc(slices.Clone(tags), appreg.IsOwnTag)
+	a.SetTags(append(tags, appreg.MarkerTag, appreg.RepoTag(repo)))
 	if want.IdentifierURIs != nil && appID != "" {
 		uris := make([]string, len(want.IdentifierURIs))
 		for i, u := range want.IdentifierURIs {

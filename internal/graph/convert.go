@@ -136,14 +136,7 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 	}
 	r.InstanceLock = &lock
 	for _, pc := range a.GetPasswordCredentials() {
-		c := appreg.PasswordCredential{KeyID: uuidString(pc.GetKeyId()), DisplayName: deref(pc.GetDisplayName()), Hint: deref(pc.GetHint())}
-		if t := pc.GetStartDateTime(); t != nil {
-			c.Start = *t
-		}
-		if t := pc.GetEndDateTime(); t != nil {
-			c.End = *t
-		}
-		r.Observed.Passwords = append(r.Observed.Passwords, c)
+		r.Observed.Passwords = append(r.Observed.Passwords, passwordCredential(pc))
 	}
 	for _, o := range a.GetOwners() {
 		r.Owners = append(r.Owners, owner(o))
@@ -433,4 +426,16 @@ func parseUUID(s string) *uuid.UUID {
 		return nil
 	}
 	return &id
+}
+
+// passwordCredential converts a password credential's metadata.
+func passwordCredential(pc models.PasswordCredentialable) appreg.PasswordCredential {
+	c := appreg.PasswordCredential{KeyID: uuidString(pc.GetKeyId()), DisplayName: deref(pc.GetDisplayName()), Hint: deref(pc.GetHint())}
+	if t := pc.GetStartDateTime(); t != nil {
+		c.Start = *t
+	}
+	if t := pc.GetEndDateTime(); t != nil {
+		c.End = *t
+	}
+	return c
 }

@@ -52,6 +52,23 @@ func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, 
 	return cred, appreg.NewSecretValue(deref(got.GetSecretText())), nil
 }
 
+// ListPasswords reads an application's client secrets, metadata only
+// (Graph never returns values after addPassword). Rotation reads them
+// right after adding one, to find a concurrent run's.
+func (c *Client) ListPasswords(ctx context.Context, objectID string) ([]appreg.PasswordCredential, error) {
+	a, err := c.sdk.Applications().ByApplicationId(objectID).Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: []string{"id", "passwordCredentials"}},
+	})
+	if err != nil {
+		return nil, wrap(err, "reading the client secrets of application %s", objectID)
+	}
+	var out []appreg.PasswordCredential
+	for _, pc := range a.GetPasswordCredentials() {
+		out = append(out, passwordCredential(pc))
+	}
+	return out, nil
+}
+
 // RemovePassword removes a client secret; one that is gone already is not
 // an error.
 func (c *Client) RemovePassword(ctx context.Context, objectID, keyID string) error {

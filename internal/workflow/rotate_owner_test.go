@@ -39,7 +39,13 @@ func (w *writes) RemovePassword(_ context.Context, objectID, keyID string) error
 	return nil
 }
 
-func (w *writes) Verify(context.Context, string, appreg.SecretValue) ([]string, error) { return nil, nil }
+func (w *writes) ListPasswords(context.Context, string) ([]appreg.PasswordCredential, error) {
+	return nil, nil
+}
+
+func (w *writes) Verify(context.Context, string, appreg.SecretValue) ([]string, error) {
+	return nil, nil
+}
 
 func (w *writes) Deliver(_ context.Context, t appreg.Delivery, _ appreg.SecretValue) error {
 	w.add("deliver " + t.String())

@@ -40,7 +40,7 @@ func bigApp(size int) string {
 func TestOversizedFileIsRefusedBeforeParsing(t *testing.T) {
 	t.Parallel()
 	cfg := workspace(t, defaultConfig, map[string]string{
-		"huge.yaml":   bigApp(50 << 20),
+		"huge.yaml":       bigApp(50 << 20),
 		"orders-api.yaml": smallApp,
 	})
 	res, diags := Load(cfg)

@@ -155,12 +155,12 @@ func precheck(r *http.Request) (int, string) {
 	event := r.Header.Get("X-GitHub-Event")
 	sig, hasSig := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
 	switch {
+	case !hasSig || len(sig) != 64 || strings.Trim(sig, "0123456789abcdefABCDEF") != "":
+		return http.StatusUnauthorized, "unauthorized"
 	case event == "":
 		return http.StatusBadRequest, "not a GitHub webhook delivery (no X-GitHub-Event)"
 	case !acted[event]:
 		return http.StatusOK, "ignored: appreg acts on pull_request, pull_request_review and push, not " + event
-	case !hasSig || len(sig) != 64 || strings.Trim(sig, "0123456789abcdefABCDEF") != "":
-		return http.StatusUnauthorized, "unauthorized"
 	case r.ContentLength > maxPayload:
 		return http.StatusRequestEntityTooLarge, "payload larger than GitHub's 25 MB"
 	}

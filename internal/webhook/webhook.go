@@ -145,6 +145,11 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.queue.Shutdown(c
 // at 25 MB", https://docs.github.com/webhooks/webhook-events-and-payloads).
 const maxPayload = 25 << 20
 
+// readWindow is how long a delivery may wait for a slot to read its body
+// in, and then how long reading it may take: GitHub's own timeout for a
+// delivery is 10 seconds.
+const readWindow = 10 * time.Second
+
 // acted are the events appreg acts on; others are answered unread.
 var acted = map[string]bool{"pull_request": true, "pull_request_review": true, "push": true}
 
@@ -179,11 +184,21 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, answer, status)
 		return
 	}
+	// A slot to read the body in, and little time to read it: GitHub
+	// gives up on a delivery after 10 seconds, so a sender that takes
+	// longer is not GitHub and must not hold a slot.
+	wait := time.NewTimer(readWindow)
+	defer wait.Stop()
 	select {
 	case s.reads <- struct{}{}:
+	case <-wait.C:
+		s.log.Warn("webhook refused: too many bodies being read", "delivery", r.Header.Get("X-GitHub-Delivery"), "remote", r.RemoteAddr)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
 	case <-r.Context().Done():
 		return
 	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(readWindow)) // not every ResponseWriter supports it
 	r.Body = http.MaxBytesReader(w, r.Body, maxPayload)
 	event, delivery, payload, err := s.o.Verify(r)
 	<-s.reads

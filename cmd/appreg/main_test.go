@@ -135,6 +135,9 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra add-password KEY JSON    add a client secret to an application (the value is discarded)
 //	entra create-sp APPID [JSON]   create an application's service principal, then patch it with JSON
 //	entra assignments KEY          print the app role ids granted to the app's service principal
+//	entra grant ROLE               grant appreg's identity a further Graph application permission
+//	entra add-users PREFIX N DOMAIN  create users PREFIX000@DOMAIN … (N of them)
+//	entra owners KEY               print the number of owners of an application
 //	entra faults k=v...            throttle=0.2 retry-after=0s lag=2 latency=10ms errors=0.1
 //	entra fail-next METHOD PATH STATUS [CODE]  fail the next matching request
 //	entra subst FILE               expand $VARS in FILE
@@ -183,6 +186,20 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 			err = srv.PatchServicePrincipal(args[1], props)
 		}
 		failed(err)
+	case "grant":
+		failed(srv.GrantOperator(args[1]))
+	case "add-users":
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		for i := range n {
+			srv.AddUser(fmt.Sprintf("%s%03d@%s", args[1], i, args[3]))
+		}
+	case "owners":
+		app, ok := srv.Application(args[1])
+		if !ok {
+			ts.Fatalf("no application %q", args[1])
+		}
+		fmt.Fprintf(ts.Stdout(), "owners: %d\n", len(srv.Owners(fmt.Sprint(app["id"]))))
 	case "app":
 		app, ok := srv.Application(args[1])
 		if !ok {

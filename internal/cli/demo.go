@@ -31,6 +31,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e)
+	grant := fs.String("grant", "", "comma-separated Graph application permissions to grant appreg's identity beyond the least privilege it has by default ("+strings.Join(emulator.LeastPrivilegeRoles, ", ")+")")
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
@@ -38,7 +39,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := emulator.Start(emulator.Options{TenantID: loaded.Settings.TenantID, Users: ownerUPNs(loaded.Desired)})
+	srv, err := emulator.Start(emulator.Options{TenantID: loaded.Settings.TenantID, Users: ownerUPNs(loaded.Desired), GrantRoles: splitList(*grant)})
 	if err != nil {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}

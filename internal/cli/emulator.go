@@ -21,16 +21,25 @@ func runEmulator(ctx context.Context, e *env, args []string) error {
 	fs.Float64Var(&o.ThrottleRate, "throttle-rate", 0, "fraction of requests answered 429 with Retry-After (0..1)")
 	fs.DurationVar(&o.Lag, "lag", 0, "replication lag: new objects are invisible for this long (e.g. 2s)")
 	fs.StringVar(&o.Stats, "stats", "", "write request counts per path as JSON to this file on exit")
+	grant := fs.String("grant", "", "comma-separated Graph application permissions to grant the operator beyond the least privilege it has by default ("+strings.Join(emulator.LeastPrivilegeRoles, ", ")+"), e.g. Application.ReadWrite.All to adopt apps it does not own")
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
+	o.GrantRoles = splitList(*grant)
 	if o.Dir == "" {
 		return usageError("appreg emulator needs --dir DIR for the CA certificate and the env file")
 	}
-	for _, u := range strings.Split(users, ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			o.Users = append(o.Users, u)
+	o.Users = splitList(users)
+	return emulator.Run(ctx, o, e.stdout)
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
 		}
 	}
-	return emulator.Run(ctx, o, e.stdout)
+	return out
 }

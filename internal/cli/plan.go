@@ -60,6 +60,15 @@ func (o *planOptions) logger(e *env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
+// graphLogger is the Graph client's: its warnings (a user sign-in, a write
+// whose answer was lost) go to stderr even without --verbose.
+func (o *planOptions) graphLogger(e *env) *slog.Logger {
+	if o.verbose {
+		return o.logger(e)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 // load reads the files; diagnostics are printed and end the command.
 func load(e *env, config string) (*spec.Result, error) {
 	loaded, diags := spec.Load(config)
@@ -76,7 +85,7 @@ func (o *planOptions) graph(e *env) (*graph.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.logger(e), repository: o.repo}, e.getenv)
+	return newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.graphLogger(e), repository: o.repo}, e.getenv)
 }
 
 func runPlan(ctx context.Context, e *env, args []string) error {

@@ -279,7 +279,7 @@ func newRequest(method, version, path string, query url.Values, header http.Head
 	}
 	return &request{
 		method: strings.ToUpper(method), version: version, path: path, query: query, header: header,
-		requestID: newGUID(), clientRequestID: crid,
+		requestID: newGUID(), clientRequestID: crid, caller: &caller{perm: map[string]bool{}},
 	}
 }
 
@@ -340,7 +340,10 @@ func (s *Server) handleGraph(ctx context.Context, hr *http.Request, r *request, 
 	if resp := s.authenticate(r); resp != nil {
 		return resp
 	}
-	if resp := s.injected(r, true); resp != nil {
+	if resp := s.readAllowed(r); resp != nil {
+		return resp
+	}
+	if resp := s.injected(r, true, h); resp != nil {
 		return resp
 	}
 	return h(r)

@@ -29,6 +29,9 @@ type RunOptions struct {
 	// Stats, when set, is a file that receives the request counts as JSON
 	// on shutdown.
 	Stats string
+	// GrantRoles are Graph application permissions the operator gets
+	// beyond LeastPrivilegeRoles.
+	GrantRoles []string
 }
 
 // Run serves an emulator until ctx is done. It writes DIR/ca.pem and
@@ -51,7 +54,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
-	s, err := Listen(o.Listen, Options{Users: o.Users})
+	s, err := Listen(o.Listen, Options{Users: o.Users, GrantRoles: o.GrantRoles})
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
@@ -94,6 +97,7 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  Cloud metadata:   %s/metadata/endpoints (ARM_METADATA_HOSTNAME, for Terraform)\n", s.URL())
 	fmt.Fprintf(stdout, "  CA certificate:   %s\n", caPath)
 	fmt.Fprintf(stdout, "  Operator app:     %s (secret in %s)\n", op.ClientID, envPath)
+	fmt.Fprintf(stdout, "  Its permissions:  %s (--grant adds more)\n", strings.Join(s.operatorRoles, ", "))
 	fmt.Fprintf(stdout, "Use it from a shell with:\n  set -a; . %s; set +a\n", shellQuote(envPath))
 	fmt.Fprintln(stdout, "Serving until interrupted.")
 

@@ -25,6 +25,17 @@ func start(tb testing.TB) (*emulator.Server, *graph.Client) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { srv.Close() })
+	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: operatorCredential(tb, srv), Transport: srv.Client().Transport, LagBackoff: time.Millisecond, Repository: testRepo})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, c
+}
+
+// operatorCredential signs in as the emulator's operator with the real
+// azidentity client.
+func operatorCredential(tb testing.TB, srv *emulator.Server) *azidentity.ClientSecretCredential {
+	tb.Helper()
 	op := srv.Operator()
 	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
 		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: srv.Client()},
@@ -33,11 +44,7 @@ func start(tb testing.TB) (*emulator.Server, *graph.Client) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: time.Millisecond, Repository: testRepo})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return srv, c
+	return cred
 }
 
 // testRepo is the repository the test client acts for.

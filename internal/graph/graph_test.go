@@ -20,7 +20,13 @@ import (
 // through the real azidentity and msgraph-sdk-go clients.
 func start(tb testing.TB) (*emulator.Server, *graph.Client) {
 	tb.Helper()
-	srv, err := emulator.Start(emulator.Options{Users: []string{"alice@contoso.com"}})
+	return startWith(tb, emulator.Options{Users: []string{"alice@contoso.com"}})
+}
+
+// startWith is start with an emulator of options o.
+func startWith(tb testing.TB, o emulator.Options) (*emulator.Server, *graph.Client) {
+	tb.Helper()
+	srv, err := emulator.Start(o)
 	if err != nil {
 		tb.Fatal(err)
 	}

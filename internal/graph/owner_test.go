@@ -5,11 +5,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/emulator"
-	"github.com/appreg/appreg/internal/graph"
 )
 
 // TestOwnershipIsReadAndWritten: only applications tagged with the
@@ -19,15 +17,7 @@ func TestOwnershipIsReadAndWritten(t *testing.T) {
 	t.Parallel()
 	// The applications were made by others: claiming one needs
 	// Application.ReadWrite.All, as for any adoption.
-	srv, err := emulator.Start(emulator.Options{GrantRoles: []string{"Application.ReadWrite.All"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: operatorCredential(t, srv), Transport: srv.Client().Transport, LagBackoff: time.Millisecond, Repository: testRepo})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := startWith(t, emulator.Options{GrantRoles: []string{"Application.ReadWrite.All"}})
 	seedApp(t, srv, "contoso-mine", true) // tagged for testRepo
 	if _, err := srv.CreateApplication(map[string]any{"displayName": "EU", "uniqueName": "contoso-eu-payments",
 		"tags": []any{appreg.MarkerTag, appreg.RepoTag("contoso/eu")}}); err != nil {

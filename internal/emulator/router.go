@@ -119,6 +119,10 @@ func (s *Server) route(r *request) (string, handler) {
 			key := segs[1].name
 			return "/v1.0/users/{id}", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.getUser(r, key) }})
 		}
+	case "domains":
+		if len(segs) == 1 && !first.keyed {
+			return "/v1.0/domains", s.byMethod(map[string]handler{"GET": s.listDomains})
+		}
 	case "directoryObjects":
 		if len(segs) == 2 && !first.keyed {
 			id := segs[1].name

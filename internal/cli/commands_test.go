@@ -55,7 +55,7 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	op := emu.Operator()
 	vars := map[string]string{
 		"APPREG_GRAPH_URL": emu.GraphURL(), "AZURE_AUTHORITY_HOST": emu.AuthorityHost(), "AZURE_TENANT_ID": op.TenantID,
-		"APPREG_LAG_BACKOFF": "5ms", "GITHUB_API_URL": github.URL(), "APPREG_SECRETS_TOKEN": "ghs_secrets",
+		"APPREG_LAG_BACKOFF": "5ms", "GITHUB_API_URL": github.URL(), "APPREG_SECRETS_TOKEN": "ghs_secrets", "APPREG_REPOSITORY": serveRepo,
 	}
 	e := &cliEnv{t: t, emu: emu, github: github, vars: vars, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, dir: dir}
 	e.f = &factory{

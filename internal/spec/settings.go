@@ -24,6 +24,7 @@ func defaultSettings() appreg.Settings {
 		Registrations: defaultRegistrations,
 		Deletion:      appreg.Deletion{MaxPerRun: defaultMaxPerRun},
 		Policy:        appreg.Policy{Redirects: appreg.RedirectPolicy{AllowHTTPLocalhost: true}},
+		Limits:        appreg.Limits{MaxFileSize: DefaultMaxFileSize},
 	}
 }
 
@@ -103,6 +104,9 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 	}
 	if p := o.object("policy"); p != nil {
 		policy(d, p, &s.Policy)
+	}
+	if l := o.object("limits"); l != nil {
+		limits(d, l, &s.Limits)
 	}
 	return s, d.diags
 }

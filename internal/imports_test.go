@@ -21,14 +21,14 @@ const module = "github.com/appreg/appreg/internal/"
 // import. A package missing from the table fails the test: add it
 // deliberately.
 var allowed = map[string][]string{
-	// The table of DESIGN.md §4. Where the code needs more than the
+	// The package table of the README's architecture. Where the code needs more than the
 	// design lists, the extra imports follow "+" and the comment says why.
 	"appreg":           {},
 	"diag":             {},
 	"catalog":          {},                                              // + the permission catalog (embedded data), a leaf like appreg
 	"spec":             {"appreg", "diag" /* + */, "catalog"},           // + validate offline names permissions
 	"graph":            {"appreg" /* + */, "catalog"},                   // + reads resource catalogs
-	"emulator":         {"appreg", "catalog"},                           // §4 says none; its own constants are another issue's
+	"emulator":         {"appreg", "catalog"},                           // the design says none; its own constants are another issue's
 	"plan":             {"appreg", "diag" /* + */, "catalog", "rotate"}, // + resolves permissions; plans secret rotation decisions
 	"render":           {"plan", "appreg" /* + */, "diag", "rotate"},    // + renders messages with diagnostics and rotation results
 	"apply":            {"plan", "appreg"},

@@ -87,6 +87,7 @@ func setup(env *testscript.Env) error {
 	env.Setenv("APPREG_ARM_URL", srv.URL())
 	env.Setenv("SSL_CERT_FILE", ca)
 	env.Setenv("APPREG_LAG_BACKOFF", "5ms")
+	env.Setenv("APPREG_REPOSITORY", "contoso/app-registrations")
 
 	// A fake GitHub for the action scripts, as GITHUB_API_URL with a token,
 	// and the webhook payloads they point GITHUB_EVENT_PATH at.

@@ -104,7 +104,7 @@ func TestStepOrderWithinARegistration(t *testing.T) {
 func TestDelete(t *testing.T) {
 	t.Parallel()
 	have := reg("old")
-	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true}
+	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true, Owned: true}
 	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{{Key: "old", Action: plan.Delete, Before: have, AppID: "app-old"}}}, Options{})
 	if diff := cmp.Diff([]string{"delete obj-old"}, w.Calls()); diff != "" {
@@ -135,5 +135,23 @@ func TestSettingsChangeWritesNothing(t *testing.T) {
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	if len(w.Calls()) > 0 || len(res.Outcomes) != 1 || res.Outcomes[0].Status != plan.Applied {
 		t.Errorf("calls %v, outcomes %+v", w.Calls(), res.Outcomes)
+	}
+}
+
+// TestDeleteRefusesAnotherRepositorysApplication is the rail under the
+// plan's ownership rule: a Delete of an application this repository does
+// not own (another repository's, or one managed before owners were
+// recorded) writes nothing.
+func TestDeleteRefusesAnotherRepositorysApplication(t *testing.T) {
+	t.Parallel()
+	have := reg("old")
+	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true, Repository: "contoso/other"}
+	w := &applytest.Tenant{}
+	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{{Key: "old", Action: plan.Delete, Before: have, AppID: "app-old"}}}, Options{})
+	if len(w.Calls()) != 0 {
+		t.Errorf("calls %v, want none", w.Calls())
+	}
+	if res.Outcomes[0].Status != plan.Failed || !strings.Contains(res.Outcomes[0].Error, "not managed by this repository") {
+		t.Errorf("outcome %+v", res.Outcomes[0])
 	}
 }

@@ -55,6 +55,7 @@ func runAction(ctx context.Context, e *factory, args []string) error {
 			return actionCredential(o.Auth, gha)
 		},
 		httpClient: e.httpClient(),
+		repository: o.Event.Repo,
 		now:        e.clock(),
 		check: func(ctx context.Context, g *graph.Client) error {
 			return checkTenantHint(ctx, g, o.Config, actionTenant(o), e.getenv, actionCredentialHint)
@@ -131,6 +132,8 @@ type graphWiring struct {
 	// the tenant.
 	credential                        func() (azcore.TokenCredential, error)
 	graphURL, authorityHost, tenantID string
+	// repository is the repository the run acts for ("owner/name").
+	repository string
 	// httpClient carries Graph and token requests (nil: the default).
 	httpClient *http.Client
 	// check, when set, runs once the client is built, before anything is
@@ -157,7 +160,10 @@ func (w graphWiring) deps(c githubClients) workflow.Deps {
 			if err != nil {
 				return nil, err
 			}
-			graphClient, err = newGraph(graphConfig{url: w.graphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
+			// The run acts for the repository of the event (GITHUB_REPOSITORY
+			// in a workflow, the delivery's repository in serve): it owns
+			// only the applications tagged with it.
+			graphClient, err = newGraph(graphConfig{url: w.graphURL, credential: cred, transport: transport, logger: w.logger, repository: w.repository}, w.getenv)
 			if err != nil {
 				return nil, err
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,7 +55,7 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	op := emu.Operator()
 	vars := map[string]string{
 		"APPREG_GRAPH_URL": emu.GraphURL(), "APPREG_ARM_URL": emu.URL(), "AZURE_AUTHORITY_HOST": emu.AuthorityHost(), "AZURE_TENANT_ID": op.TenantID,
-		"APPREG_LAG_BACKOFF": "5ms", "GITHUB_API_URL": github.URL(), "APPREG_SECRETS_TOKEN": "ghs_secrets",
+		"APPREG_LAG_BACKOFF": "5ms", "GITHUB_API_URL": github.URL(), "APPREG_SECRETS_TOKEN": "ghs_secrets", "APPREG_REPOSITORY": serveRepo,
 	}
 	e := &cliEnv{t: t, emu: emu, github: github, vars: vars, stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, dir: dir}
 	e.f = &factory{
@@ -175,6 +176,18 @@ func TestImportWritesAnAdoptingFile(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "adopt: {appId: "+id+"}") {
 		t.Errorf("the imported file: %v\n%s", err, b)
 	}
+	other, err := e.emu.CreateApplication(map[string]any{"displayName": "Other Legacy", "signInAudience": "AzureADMyOrg"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.want(ExitOK, "import", "--config", "appreg.yaml", "--app-id", other["appId"].(string), "--out", outDir, "--format", "json")
+	var doc struct {
+		FormatVersion string `json:"format_version"`
+		Imported      []struct{ Name, AppID string }
+	}
+	if err := json.Unmarshal(e.stdout.Bytes(), &doc); err != nil || len(doc.Imported) != 1 || doc.Imported[0].Name != "other-legacy" {
+		t.Errorf("import --format json: %v %s", err, e.stdout)
+	}
 	e.want(ExitError, "import", "--config", "appreg.yaml")
 	e.want(ExitError, "import", "--config", "appreg.yaml", "--app-id", id, "--name", "nonsense")
 }
@@ -198,6 +211,8 @@ func TestCommandLine(t *testing.T) {
 		{[]string{"plan", "extra"}, ExitError, "", "takes no arguments"},
 		{[]string{"plan", "--nope"}, ExitError, "", "flag provided but not defined"},
 		{[]string{"validate", "--config", "missing.yaml"}, ExitError, "settings file missing.yaml does not exist", ""},
+		{[]string{"validate", "--config", "missing.yaml", "--format", "json"}, ExitError, `"valid": false`, ""},
+		{[]string{"validate", "--config", "missing.yaml", "--format", "github"}, ExitError, "::error file=missing.yaml", ""},
 	}
 	for _, tt := range tests {
 		code := e.run(tt.args...)
@@ -232,15 +247,26 @@ func TestEmulatorCommand(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int)
-	go func() {
-		done <- e.f.main(ctx, []string{"emulator", "--dir", dir, "--listen", "127.0.0.1:0", "--users", "alice@contoso.com", "--groups", "Data Science,Power BI automation"})
-	}()
+	args := []string{"emulator", "--dir", dir, "--listen", "127.0.0.1:0", "--users", "alice@contoso.com", "--groups", "Data Science,Power BI automation", "--github", "--config", filepath.Join(e.dir, "appreg.yaml")}
+	go func() { done <- e.f.main(ctx, args) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "env")); err == nil || time.Now().After(deadline) {
+		_, err1 := os.Stat(filepath.Join(dir, "github-reveal-token"))
+		_, err2 := os.Stat(filepath.Join(dir, "env"))
+		if err1 == nil && err2 == nil || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	// The fake GitHub has no secret yet: reading one back says so.
+	var out, errs bytes.Buffer
+	other := &factory{stdout: &out, stderr: &errs, getenv: e.f.getenv}
+	if code := other.main(t.Context(), []string{"emulator", "secret", "--dir", dir, "contoso/jupyterhub-deploy", "NOPE"}); code != ExitError || !strings.Contains(errs.String(), "has no secret NOPE") {
+		t.Errorf("emulator secret of a missing secret: exit %d, %s", code, errs.String())
+	}
+	errs.Reset()
+	if code := other.main(t.Context(), []string{"emulator", "secret", "--dir", dir}); code != ExitError || !strings.Contains(errs.String(), "usage") {
+		t.Errorf("emulator secret without a name: exit %d, %s", code, errs.String())
 	}
 	cancel()
 	if code := <-done; code != ExitOK {
@@ -380,7 +406,58 @@ func TestServeOrgPolicy(t *testing.T) {
 	if _, err := serveConfigFromEnv(get); err == nil || !strings.Contains(err.Error(), "APPREG_ORG_POLICY") {
 		t.Errorf("an unusable organisation policy: %v", err)
 	}
+	// serve starts with it, on an address it cannot listen on: that error.
+	if err := os.WriteFile(org, []byte("apiVersion: appreg/v1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs bytes.Buffer
+	f := &factory{stdout: &out, stderr: &errs, getenv: get}
+	if code := f.main(t.Context(), []string{"serve", "--listen", "127.0.0.1:-1", "-v"}); code != ExitError || !strings.Contains(errs.String(), "invalid port") {
+		t.Errorf("serve on a bad address: exit %d, %s", code, errs.String())
+	}
 	if got := redactor("s3cret", "")("the s3cret leaked"); got != "the *** leaked" {
 		t.Errorf("redactor: %q", got)
+	}
+}
+
+// fakeSigner is a Graph client's sign-in for the tenant check.
+type fakeSigner struct {
+	tenant string
+	err    error
+}
+
+func (f fakeSigner) SignedInTenant(context.Context) (string, error) { return f.tenant, f.err }
+
+func TestTenantCheck(t *testing.T) {
+	t.Parallel()
+	vars := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	if err := checkTenant(t.Context(), fakeSigner{tenant: "t1"}, "appreg.yaml", "T1", vars()); err != nil {
+		t.Errorf("the same tenant: %v", err)
+	}
+	err := checkTenant(t.Context(), fakeSigner{tenant: "t2"}, "appreg.yaml", "t1", vars())
+	if err == nil || !strings.Contains(err.Error(), "appreg.yaml names tenant t1, but the credential signs in to tenant t2") {
+		t.Errorf("another tenant: %v", err)
+	}
+	if err := checkTenant(t.Context(), fakeSigner{err: errors.New("boom")}, "appreg.yaml", "t1", vars()); err == nil || !strings.Contains(err.Error(), "signing in to Microsoft Entra ID: boom") {
+		t.Errorf("a failed sign-in: %v", err)
+	}
+	for _, tt := range []struct {
+		env  func(string) string
+		want string
+	}{
+		{vars("AZURE_TENANT_ID", "t", "AZURE_CLIENT_ID", "c", "AZURE_CLIENT_SECRET", "s"), "AZURE_CLIENT_SECRET (a secret's value"},
+		{vars("AZURE_TENANT_ID", "t", "AZURE_CLIENT_ID", "c", "AZURE_FEDERATED_TOKEN_FILE", "f"), "AZURE_FEDERATED_TOKEN_FILE and the federated"},
+		{vars(), "sign in with 'az login'"},
+		{vars("AZURE_TENANT_ID", "t"), "set AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE"},
+	} {
+		if got := credentialHint(tt.env); !strings.Contains(got, tt.want) {
+			t.Errorf("credentialHint = %q, want %q", got, tt.want)
+		}
 	}
 }

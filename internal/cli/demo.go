@@ -45,18 +45,12 @@ func runDemo(ctx context.Context, e *factory, args []string) error {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	defer srv.Close()
-	client, err := emulatorTenant(srv)
+	client, err := emulatorTenant(srv, demoRepository)
 	if err != nil {
 		return err
 	}
-	// A fake GitHub receives the client secrets, sealed with its own key
-	// pair, exactly as github.com would.
-	github := ghtest.New()
+	github := demoGitHub(loaded)
 	defer github.Close()
-	github.AddToken("demo-secrets-token")
-	for _, repo := range deliveryRepos(loaded.Desired) {
-		github.AddRepo(repo)
-	}
 	rotator, err := secretsConfig{token: "demo-secrets-token", apiURL: github.URL(), authorityHost: srv.AuthorityHost(), tenantID: srv.TenantID()}.rotator(client)
 	if err != nil {
 		return err
@@ -110,6 +104,17 @@ func runDemo(ctx context.Context, e *factory, args []string) error {
 	fmt.Fprintln(e.stdout, "Try it yourself: put appreg on PATH with 'go install ./cmd/appreg', then run\n"+
 		"'appreg emulator --dir /tmp/entra --github' and follow the README, section \"Try it against the emulator\".")
 	return nil
+}
+
+// demoGitHub is the fake GitHub that receives the demo's client secrets,
+// sealed with its own key pair, exactly as github.com would.
+func demoGitHub(loaded *spec.Result) *ghtest.Server {
+	github := ghtest.New()
+	github.AddToken("demo-secrets-token")
+	for _, repo := range deliveryRepos(loaded.Desired) {
+		github.AddRepo(repo)
+	}
+	return github
 }
 
 // demoEdit edits one file of a copy of the repository, as a pull request
@@ -216,14 +221,18 @@ func groupNames(set *appreg.Set) []string {
 	return out
 }
 
+// demoRepository is the repository the demo acts for.
+const demoRepository = "contoso/appreg-demo"
+
 // emulatorGraph is a Graph client authenticated as the emulator's operator
-// application, through the real azidentity and msgraph-sdk-go clients.
-func emulatorGraph(srv *emulator.Server) (*graph.Client, error) {
+// application, through the real azidentity and msgraph-sdk-go clients,
+// acting for repository repo.
+func emulatorGraph(srv *emulator.Server, repo string) (*graph.Client, error) {
 	cred, err := emulatorCredential(srv)
 	if err != nil {
 		return nil, err
 	}
-	return graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: 20 * time.Millisecond})
+	return graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: 20 * time.Millisecond, Repository: repo})
 }
 
 // emulatorCredential signs in as the emulator's operator application.
@@ -237,8 +246,8 @@ func emulatorCredential(srv *emulator.Server) (azcore.TokenCredential, error) {
 
 // emulatorTenant is emulatorGraph with the emulator's Azure Resource
 // Manager beside it, signed in with the same credential.
-func emulatorTenant(srv *emulator.Server) (tenant, error) {
-	g, err := emulatorGraph(srv)
+func emulatorTenant(srv *emulator.Server, repo string) (tenant, error) {
+	g, err := emulatorGraph(srv, repo)
 	if err != nil {
 		return tenant{}, err
 	}

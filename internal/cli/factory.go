@@ -54,18 +54,19 @@ func (f *factory) azureCredential() (azcore.TokenCredential, error) {
 }
 
 // graph builds a Graph client at url (empty: the public cloud) signed in
-// with cred.
-func (f *factory) graph(url string, cred azcore.TokenCredential, log *slog.Logger) (*graph.Client, error) {
-	return newGraph(graphConfig{url: url, credential: cred, transport: f.transport, logger: log}, f.getenv)
+// with cred, acting for repository repo ("owner/name": it owns only the
+// applications tagged with it).
+func (f *factory) graph(url, repo string, cred azcore.TokenCredential, log *slog.Logger) (*graph.Client, error) {
+	return newGraph(graphConfig{url: url, credential: cred, transport: f.transport, logger: log, repository: repo}, f.getenv)
 }
 
 // operatorGraph is graph with the operator's credential.
-func (f *factory) operatorGraph(url string, log *slog.Logger) (*graph.Client, error) {
+func (f *factory) operatorGraph(url, repo string, log *slog.Logger) (*graph.Client, error) {
 	cred, err := f.azureCredential()
 	if err != nil {
 		return nil, err
 	}
-	return f.graph(url, cred, log)
+	return f.graph(url, repo, cred, log)
 }
 
 // httpClient is the client over the factory's transport (nil: the default).

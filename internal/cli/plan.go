@@ -32,6 +32,7 @@ func parsePlanFlags(e *factory, name string, args []string) (*planOptions, error
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	o := &planOptions{}
 	o.register(fs, e, "text", "markdown", "json")
+	o.registerRepo(fs, e)
 	fs.StringVar(&o.out, "out", "", "also write the plan (or result) as JSON to this file")
 	fs.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
 	if name == "plan" {
@@ -44,6 +45,9 @@ func parsePlanFlags(e *factory, name string, args []string) (*planOptions, error
 		return nil, err
 	}
 	if err := o.checkFormat("text", "markdown", "json"); err != nil {
+		return nil, err
+	}
+	if err := o.checkRepo(name); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -79,7 +83,7 @@ func load(e *factory, config string) (*spec.Result, error) {
 // graph builds the Graph client and signs in, refusing a credential of
 // another tenant than the one appreg.yaml names (tenant).
 func (o *planOptions) graph(ctx context.Context, e *factory, tenant string) (*graph.Client, error) {
-	g, err := e.operatorGraph(o.graphURL, o.graphLogger(e))
+	g, err := e.operatorGraph(o.graphURL, o.repo, o.graphLogger(e))
 	if err != nil {
 		return nil, err
 	}

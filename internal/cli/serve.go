@@ -41,6 +41,7 @@ type serveConfig struct {
 	httpClient     *http.Client // Graph and token requests (nil: default)
 	sync           bool
 	maxConcurrent  int
+	jobTimeout     time.Duration
 	logger         *slog.Logger
 	getenv         func(string) string
 	tempDir        string
@@ -77,7 +78,7 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 					}
 					return c.credential, nil
 				},
-				graphURL: c.graphURL, authorityHost: c.authorityHost, tenantID: c.tenantID,
+				graphURL: c.graphURL, authorityHost: c.authorityHost, tenantID: c.tenantID, repository: j.Repo,
 				httpClient: c.httpClient, getenv: c.getenv, logger: c.logger,
 				check: func(ctx context.Context, g *graph.Client) error {
 					s, diags := spec.LoadSettings(filepath.Join(workspace, "appreg.yaml"))
@@ -98,6 +99,7 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 		Run:           runner.Run,
 		Sync:          c.sync,
 		MaxConcurrent: c.maxConcurrent,
+		JobTimeout:    c.jobTimeout,
 		Logger:        c.logger,
 	})
 }
@@ -164,11 +166,12 @@ func runServe(ctx context.Context, e *factory, args []string) error {
 	var listen, graphURL string
 	var verbose bool
 	var maxConcurrent int
-	var shutdown time.Duration
+	var shutdown, jobTimeout time.Duration
 	fs.StringVar(&listen, "listen", envOr(e.getenv, "APPREG_LISTEN", ":8080"), "address to serve webhooks (POST /webhook or /) and GET /healthz on (env APPREG_LISTEN)")
 	fs.StringVar(&graphURL, "graph-url", e.getenv("APPREG_GRAPH_URL"), "Microsoft Graph v1.0 base URL (env APPREG_GRAPH_URL; default https://graph.microsoft.com/v1.0)")
 	fs.IntVar(&maxConcurrent, "max-concurrent", 4, "repositories worked on at once (each repository's events run one at a time, in order)")
 	fs.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long running jobs may take to finish before they are cancelled")
+	fs.DurationVar(&jobTimeout, "job-timeout", 15*time.Minute, "the deadline of one delivery's run (download, plan, apply); /healthz reports a run still going at twice this")
 	fs.BoolVar(&verbose, "v", false, "log at debug level (includes the Action's log of each run)")
 	if err := parse(fs, e, args); err != nil {
 		return err
@@ -177,7 +180,7 @@ func runServe(ctx context.Context, e *factory, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.graphURL, c.maxConcurrent, c.shutdownWindow = graphURL, maxConcurrent, shutdown
+	c.graphURL, c.maxConcurrent, c.shutdownWindow, c.jobTimeout = graphURL, maxConcurrent, shutdown, jobTimeout
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug

@@ -20,7 +20,9 @@ type Input struct {
 	Desired *appreg.Set
 	// Observed holds the managed applications whose uniqueName has the
 	// repository's prefix (Name is the uniqueName without it) and the
-	// applications named by `adopt`.
+	// applications named by `adopt`. Only those whose Observed.Owned is
+	// set are this repository's: the others are changed only by adopting
+	// them (a claim), and never deleted.
 	Observed *appreg.Set
 	// Catalogs maps a resource API's appId to the permissions it offers in
 	// the tenant. Registrations of the desired set need no entry.
@@ -119,6 +121,9 @@ func (p *planner) match(want *appreg.Registration) (have *appreg.Registration, a
 			p.matched[have] = true
 			return nil, "", false
 		}
+		if !have.Observed.Owned {
+			return have, Adopt, true // a claim: see claimReason
+		}
 		return have, Update, true
 	}
 	if want.Adopt == nil {
@@ -138,10 +143,26 @@ func (p *planner) match(want *appreg.Registration) (have *appreg.Registration, a
 		})
 		return nil, "", false
 	}
-	if have.Observed.Managed {
+	if have.Observed.Managed && have.Observed.Owned {
 		return have, Update, true
 	}
 	return have, Adopt, true
+}
+
+// adoptReason says what adopting have takes over: an unmanaged
+// application, one managed for another repository, or one managed before
+// appreg recorded owners (which the first apply by a repository whose
+// files declare it claims).
+func adoptReason(have *appreg.Registration, uniqueName string) string {
+	o := have.Observed
+	switch {
+	case !o.Managed:
+		return fmt.Sprintf("adopting existing application %s: sets uniqueName %q and the %s tag", o.AppID, uniqueName, appreg.MarkerTag)
+	case o.Repository != "":
+		return fmt.Sprintf("claiming application %s (%q) from repository %s, which manages it: it becomes this repository's", o.AppID, uniqueName, o.Repository)
+	default:
+		return fmt.Sprintf("claiming application %s (%q), managed by appreg before owners were recorded: it is tagged as this repository's", o.AppID, uniqueName)
+	}
 }
 
 func (p *planner) registration(want *appreg.Registration) {
@@ -190,7 +211,7 @@ func (p *planner) registration(want *appreg.Registration) {
 		c.UpdateApplication = true
 		c.Categories = append(c.Categories, appreg.CategoryNewRegistration)
 	case action == Adopt:
-		c.Reason = fmt.Sprintf("adopting existing application %s: sets uniqueName %q and the %s tag", c.AppID, want.UniqueName, appreg.MarkerTag)
+		c.Reason = adoptReason(before, want.UniqueName)
 		c.Why = ReasonAdopt
 		c.Categories = append(c.Categories, appreg.CategoryAdoption)
 	case len(c.Fields) == 0:
@@ -199,6 +220,17 @@ func (p *planner) registration(want *appreg.Registration) {
 	default:
 		c.Reason, c.Why = "the tenant differs from "+want.Source.File, ReasonDrift
 	}
+	p.categorize(&c, after, have)
+	c.Categories = uniqueCategories(c.Categories)
+	c.Risk = risk(c)
+	p.plan.Changes = append(p.plan.Changes, c)
+}
+
+// categorize adds the change categories of c (after is the desired
+// registration, have the observed one): the fields', consent, application
+// and privileged permissions; registration-change when none applies.
+func (p *planner) categorize(c *Change, after, have *appreg.Registration) {
+	action := c.Action
 	for _, cat := range categories(c.Fields) {
 		// A new single-tenant app changes no audience anyone relied on.
 		if cat == appreg.CategoryAudienceChange && action == Create && deref(after.Audience) == appreg.AudienceMyOrg {
@@ -225,9 +257,6 @@ func (p *planner) registration(want *appreg.Registration) {
 	if len(c.Categories) == 0 {
 		c.Categories = append(c.Categories, appreg.CategoryRegistrationChange)
 	}
-	c.Categories = uniqueCategories(c.Categories)
-	c.Risk = risk(c)
-	p.plan.Changes = append(p.plan.Changes, c)
 }
 
 // assignIDs copies want and gives every scope and app role an id: the
@@ -421,45 +450,6 @@ func ficString(f appreg.FederatedCredential) string {
 		s += fmt.Sprintf(" description=%q", *f.Description)
 	}
 	return s
-}
-
-// deletions plans the removal of managed applications no file declares,
-// within the deletion rails of appreg.yaml.
-func (p *planner) deletions() {
-	var gone []*appreg.Registration
-	for _, r := range p.in.Observed.Registrations {
-		if p.matched[r] || r.Observed == nil || !r.Observed.Managed || r.Name == "" || p.desired[r.Name] != nil {
-			continue
-		}
-		gone = append(gone, r)
-	}
-	sort.Slice(gone, func(i, j int) bool { return gone[i].Name < gone[j].Name })
-	del := p.in.Settings.Deletion
-	for i, r := range gone {
-		refusal := Refusal{Key: r.Name, AppID: r.Observed.AppID, Action: Delete}
-		switch {
-		case !del.Allow:
-			refusal.Reason = "its registration file was removed, but appreg.yaml does not allow deletion (deletion.allow is false); nothing is deleted"
-			refusal.Hint = "set `deletion: {allow: true}` in appreg.yaml to delete it, or restore the file to keep managing it"
-		case i >= del.MaxPerRun:
-			refusal.Reason = fmt.Sprintf("deleting it would exceed deletion.maxPerRun (%d) for this run", del.MaxPerRun)
-			refusal.Hint = "it is deleted by a later run, or raise deletion.maxPerRun in appreg.yaml"
-		default:
-			p.plan.Changes = append(p.plan.Changes, Change{
-				Key: r.Name, UniqueName: r.UniqueName, AppID: r.Observed.AppID, Action: Delete,
-				Reason: "its registration file was removed and deletion.allow is true; soft delete, restorable for 30 days",
-				Why:    ReasonFileRemoved,
-				Hint:   fmt.Sprintf("restore with: az rest --method POST --url https://graph.microsoft.com/v1.0/directory/deletedItems/%s/restore", r.Observed.ObjectID),
-				Fields: []FieldDiff{{Path: "application", Section: SectionApplication, Item: r.Observed.AppID, Kind: KindNote,
-					Category: appreg.CategoryDeletion, Old: r.Observed.AppID, Before: r.DisplayName + " (" + r.Observed.AppID + ")"}},
-				Risk:       RiskHigh,
-				Categories: []appreg.Category{appreg.CategoryDeletion},
-				Before:     r,
-			})
-			continue
-		}
-		p.plan.Refused = append(p.plan.Refused, refusal)
-	}
 }
 
 // secrets decides, for every declared client secret, whether apply creates

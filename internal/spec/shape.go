@@ -87,8 +87,9 @@ var optionalClaimKeys = map[string]kind{
 var settingsShape = shape{
 	"": {
 		"apiVersion": kString, "tenantId": kString, "namePrefix": kString, "registrations": kString,
-		"defaults": kObject, "deletion": kObject, "policy": kObject, "azure": kObject,
+		"defaults": kObject, "deletion": kObject, "policy": kObject, "limits": kObject, "azure": kObject,
 	},
+	"limits":   {"maxFileSize": kString},
 	"azure":    {"scopes": kStringList},
 	"defaults": {"audience": kString, "instanceLock": kBool, "owners": kStringList, "tags": kStringList},
 	"deletion": {"allow": kBool, "maxPerRun": kInt},

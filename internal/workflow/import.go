@@ -42,7 +42,7 @@ type Imported struct {
 
 // Import reads existing applications from the tenant and writes a
 // registration file for each that adopts it as it is (spec.Encode), so that
-// adoption starts from the truth (DESIGN.md §3). Nothing is written here;
+// adoption starts from the truth (README: Adopting existing apps). Nothing is written here;
 // the caller writes Data to <registrations>/<Name>.yaml.
 //
 // Every problem is collected and returned at once as diagnostics: an appId
@@ -153,6 +153,9 @@ func (im *importer) one(id string) (Imported, bool) {
 	if have.Observed.Managed {
 		if file := im.loaded.Files[have.Name]; have.Name != "" && file != "" {
 			im.problem(file, label+" is already managed by appreg through this file", "edit the file instead of importing the application")
+		} else if repo := have.Observed.Repository; repo != "" && !have.Observed.Owned {
+			im.problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q, for repository %s", label, have.UniqueName, repo),
+				"its files are in that repository; to move it here, write its file here by hand: the plan shows that as a claim, which needs approval")
 		} else {
 			im.problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q", label, have.UniqueName),
 				fmt.Sprintf("no registration file here declares it; with namePrefix %q it belongs to another repository, or its file was removed", s.NamePrefix))

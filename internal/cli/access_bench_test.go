@@ -15,7 +15,10 @@ import (
 	"github.com/appreg/appreg/internal/workflow"
 )
 
-const benchSub = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+const (
+	benchSub  = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"
+	benchRepo = "contoso/bench"
+)
 
 // accessBench seeds n applied registrations whose service principals have
 // a group assigned, a group membership and Contributor on a resource group
@@ -30,7 +33,8 @@ func accessBench(b *testing.B, srv *emulator.Server, n int, withAccess bool) *sp
 	set := &appreg.Set{}
 	for i := range n {
 		name := fmt.Sprintf("app-%05d", i)
-		app, err := srv.CreateApplication(map[string]any{"uniqueName": "bench-" + name, "displayName": name, "tags": []any{appreg.MarkerTag}})
+		app, err := srv.CreateApplication(map[string]any{"uniqueName": "bench-" + name, "displayName": name,
+			"tags": []any{appreg.MarkerTag, appreg.RepoTag(benchRepo)}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -87,7 +91,7 @@ func BenchmarkPlanAccess(b *testing.B) {
 				}
 				env := map[string]string{"APPREG_ARM_URL": srv.URL()}
 				getenv := func(k string) string { return env[k] }
-				g, err := newGraph(graphConfig{url: srv.GraphURL(), credential: cred, transport: srv.Client().Transport}, getenv)
+				g, err := newGraph(graphConfig{url: srv.GraphURL(), credential: cred, transport: srv.Client().Transport, repository: benchRepo}, getenv)
 				if err != nil {
 					b.Fatal(err)
 				}

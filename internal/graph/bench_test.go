@@ -59,7 +59,7 @@ func seedTenant(b *testing.B, srv *emulator.Server, n int) {
 			for i := w; i < n; i += 4 {
 				r := benchRegistration(i)
 				app, err := srv.CreateApplication(map[string]any{
-					"uniqueName": r.UniqueName, "displayName": r.DisplayName, "tags": []any{appreg.MarkerTag},
+					"uniqueName": r.UniqueName, "displayName": r.DisplayName, "tags": []any{appreg.MarkerTag, appreg.RepoTag(testRepo)},
 					"requiredResourceAccess": []any{map[string]any{"resourceAppId": appreg.MicrosoftGraphAppID, "resourceAccess": []any{
 						map[string]any{"id": "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "type": "Scope"},
 						map[string]any{"id": "df021288-bdef-4463-88db-98f22de89214", "type": "Role"},

@@ -82,6 +82,9 @@ type Options struct {
 	// membership for approval, which GITHUB_TOKEN cannot do either (empty:
 	// SecretsToken, then GitHubToken).
 	GitHubToken, SecretsToken, MembersToken string
+	// OrgPolicy is the organisation policy's YAML (input org-policy, best
+	// an organisation variable the repository cannot edit); empty: none.
+	OrgPolicy string
 	// Event is what the run is about: GITHUB_EVENT_NAME, the payload at
 	// GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_SHA and the run's URL.
 	Event workflow.Event
@@ -142,6 +145,7 @@ func Parse(getenv func(string) string) (*Options, error) {
 		GitHubToken:  in("github-token", getenv("GITHUB_TOKEN")),
 		SecretsToken: in("secrets-token", ""),
 		MembersToken: in("members-token", ""),
+		OrgPolicy:    in("org-policy", ""),
 		APIURL:       getenv("GITHUB_API_URL"),
 		PlanJSON:     DefaultPlanJSON,
 		ResultJSON:   DefaultResultJSON,

@@ -16,6 +16,7 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/appreg/appreg/internal/action"
+	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/graph"
@@ -39,6 +40,12 @@ func runAction(ctx context.Context, e *factory, args []string) error {
 	o, err := action.Parse(e.getenv)
 	if err != nil {
 		return err
+	}
+	var org *appreg.OrgPolicy
+	if o.OrgPolicy != "" {
+		if org, err = spec.ParseOrgPolicy("input org-policy", []byte(o.OrgPolicy)); err != nil {
+			return err
+		}
 	}
 	gha := githubactions.New(githubactions.WithGetenv(e.getenv), githubactions.WithWriter(e.stdout))
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -66,6 +73,7 @@ func runAction(ctx context.Context, e *factory, args []string) error {
 		getenv:        withARMURL(e.getenv, o.Auth.ARMURL),
 		logger:        logger,
 	}.deps(gw)
+	d.Org = org
 	return action.Run(ctx, o, action.Deps{Deps: d, Stdout: e.stdout})
 }
 

@@ -461,3 +461,41 @@ func TestTenantCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestActionOrgPolicy: the Action's org-policy input is the organisation
+// policy: a repository whose appreg.yaml claims another namePrefix than the
+// one it gives is refused before anything is applied, and a policy that
+// does not parse is refused by name.
+func TestActionOrgPolicy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, policy, want string }{
+		{"another prefix", "apiVersion: appreg/v1\nrepositories: {" + serveRepo + ": {namePrefix: other-}}\n", `the organisation policy gives repository ` + serveRepo + ` the namePrefix "other-"`},
+		{"unknown key", "apiVersion: appreg/v1\nrepos: {}\n", "input org-policy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newCLIEnv(t)
+			e.github.AddToken("ghs_token")
+			e.github.AddPullRequest(serveRepo, ghtest.PullRequest{Number: 2, HeadSHA: serveHead, Author: "Codertocat", Merged: true, MergeCommitSHA: serveMerge})
+			e.github.SetBranch(serveRepo, "master", serveMerge)
+			for k, v := range map[string]string{
+				"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "../../cmd/appreg/testdata/events/push.json",
+				"GITHUB_REPOSITORY": serveRepo, "GITHUB_SHA": serveMerge, "GITHUB_WORKSPACE": e.dir,
+				"INPUT_GITHUB-TOKEN": "ghs_token", "INPUT_CLIENT-ID": "unused", "INPUT_TENANT-ID": e.vars["AZURE_TENANT_ID"], "INPUT_GRAPH-URL": e.emu.GraphURL(), "INPUT_AUTHORITY-HOST": e.emu.AuthorityHost(),
+				"INPUT_ORG-POLICY": tc.policy,
+			} {
+				e.vars[k] = v
+			}
+			code := e.run("action")
+			out := e.stdout.String() + e.stderr.String()
+			if code == ExitOK || !strings.Contains(out, tc.want) {
+				t.Fatalf("action: exit %d, want an error with %q:\n%s", code, tc.want, out)
+			}
+			for k := range e.emu.Stats() {
+				if !strings.HasPrefix(k, "GET ") && !strings.HasPrefix(k, "batch:GET ") && !strings.Contains(k, "/token") && k != "POST /v1.0/$batch" {
+					t.Errorf("a write reached Graph: %s", k)
+				}
+			}
+		})
+	}
+}

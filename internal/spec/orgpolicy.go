@@ -41,6 +41,13 @@ func LoadOrgPolicy(path string) (*appreg.OrgPolicy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the organisation policy %s: %w", path, err)
 	}
+	return ParseOrgPolicy(path, data)
+}
+
+// ParseOrgPolicy parses an organisation policy read elsewhere (the
+// Action's org-policy input); name says where it came from in errors.
+func ParseOrgPolicy(name string, data []byte) (*appreg.OrgPolicy, error) {
+	path := name
 	if len(data) > 1<<20 {
 		return nil, fmt.Errorf("the organisation policy %s is over 1 MiB", path)
 	}

@@ -10,6 +10,9 @@ type Settings struct {
 	Defaults      Defaults `json:"defaults"`
 	Deletion      Deletion `json:"deletion"`
 	Policy        Policy   `json:"policy"`
+	// Advice silences advice for every registration, or raises it to an
+	// error.
+	Advice AdviceSettings `json:"advice"`
 	Source        Pos      `json:"-"`
 }
 

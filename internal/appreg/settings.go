@@ -13,7 +13,7 @@ type Settings struct {
 	// Advice silences advice for every registration, or raises it to an
 	// error.
 	Advice AdviceSettings `json:"advice"`
-	Source        Pos      `json:"-"`
+	Source Pos            `json:"-"`
 }
 
 // Defaults apply to every registration that leaves the field absent.

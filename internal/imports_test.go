@@ -26,6 +26,7 @@ var allowed = map[string][]string{
 	"catalog":          {},
 	"spec":             {"appreg", "diag", "catalog"},
 	"graph":            {"appreg", "catalog"},
+	"arm":              {"appreg"},
 	"emulator":         {"appreg", "catalog"},
 	"emulator/sdktest": {},
 	"plan":             {"appreg", "diag", "catalog", "rotate"},
@@ -44,9 +45,10 @@ var allowed = map[string][]string{
 // confined maps heavy external modules to the only packages whose files
 // (tests included) may import them.
 var confined = map[string][]string{
-	"github.com/microsoftgraph/":              {"graph", "emulator/sdktest"},
-	"github.com/google/go-github/":            {"gh"},
-	"github.com/bradleyfalzon/ghinstallation": {"gh"},
+	"github.com/microsoftgraph/":                             {"graph", "emulator/sdktest"},
+	"github.com/google/go-github/":                           {"gh"},
+	"github.com/bradleyfalzon/ghinstallation":                {"gh"},
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/": {"arm"},
 }
 
 func TestImportDirections(t *testing.T) {

@@ -236,6 +236,11 @@ type ServicePrincipal struct {
 	AssignmentRequired *bool    `json:"assignmentRequired,omitempty"`
 	Tags               []string `json:"tags,omitempty"`
 	NotificationEmails []string `json:"notificationEmails,omitempty"`
+	// Assignments, MemberOf and AzureRoles are who may use the app and what
+	// it may touch (access.go); nil means unmanaged.
+	Assignments []Assignment      `json:"assignments,omitempty"`
+	MemberOf    []GroupMembership `json:"memberOf,omitempty"`
+	AzureRoles  []AzureRole       `json:"azureRoles,omitempty"`
 }
 
 // Credentials are the application's federated and password credentials.

@@ -10,6 +10,7 @@ type Settings struct {
 	Defaults      Defaults `json:"defaults"`
 	Deletion      Deletion `json:"deletion"`
 	Policy        Policy   `json:"policy"`
+	Azure         Azure    `json:"azure"`
 	// Advice silences advice for every registration, or raises it to an
 	// error.
 	Advice AdviceSettings `json:"advice"`
@@ -43,6 +44,9 @@ const (
 	CategoryCredentialChange      Category = "credential-change"
 	CategoryRedirectURIChange     Category = "redirect-uri-change"
 	CategoryDeletion              Category = "deletion"
+	CategoryAzureRole             Category = "azure-role"
+	CategoryAssignmentChange      Category = "assignment-change"
+	CategoryGroupMembership       Category = "group-membership"
 )
 
 // Categories lists every category in a stable order.
@@ -50,6 +54,7 @@ var Categories = []Category{
 	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
 	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
 	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion,
+	CategoryAzureRole, CategoryAssignmentChange, CategoryGroupMembership,
 }
 
 // Policy is who must approve which changes, and the limits on registrations.
@@ -57,8 +62,11 @@ type Policy struct {
 	Reviewers  map[string]ReviewerGroup `json:"reviewers,omitempty"`
 	Require    map[Category]string      `json:"require,omitempty"`
 	Privileged []string                 `json:"privileged,omitempty"`
-	Secrets    SecretPolicy             `json:"secrets"`
-	Redirects  RedirectPolicy           `json:"redirectUris"`
+	// PrivilegedAzureRoles are Azure role names whose assignment needs the
+	// azure-role approval at any scope (default DefaultPrivilegedAzureRoles).
+	PrivilegedAzureRoles []string       `json:"privilegedAzureRoles,omitempty"`
+	Secrets              SecretPolicy   `json:"secrets"`
+	Redirects            RedirectPolicy `json:"redirectUris"`
 }
 
 // ReviewerGroup is a set of GitHub teams ("org/slug") and users; Required

@@ -294,6 +294,9 @@ func (rd *regDecoder) servicePrincipal(o *object) {
 			rd.first(dups, strings.ToLower(e), nodes[i], fmt.Sprintf("notification email %q", e))
 		}
 	}
+	rd.assignments(sp, out)
+	rd.memberOf(sp, out)
+	rd.azureRoles(sp, out)
 	rd.r.ServicePrincipal = out
 }
 

@@ -109,6 +109,9 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 	if p := o.object("policy"); p != nil {
 		policy(d, p, &s.Policy)
 	}
+	if az := o.object("azure"); az != nil {
+		azureSettings(d, az, &s.Azure)
+	}
 	return s, d.diags
 }
 
@@ -211,6 +214,16 @@ func policy(d *decoder, p *object, out *appreg.Policy) {
 				continue
 			}
 			out.Privileged = append(out.Privileged, pat)
+		}
+	}
+	if list, nodes := p.strings("privilegedAzureRoles"); list != nil {
+		out.PrivilegedAzureRoles = []string{}
+		for i, role := range list {
+			if strings.TrimSpace(role) == "" {
+				d.report(nodes[i], "a role in policy.privilegedAzureRoles is empty", "write an Azure role name such as Owner, or remove the entry")
+				continue
+			}
+			out.PrivilegedAzureRoles = append(out.PrivilegedAzureRoles, role)
 		}
 	}
 	if sec := p.object("secrets"); sec != nil {

@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	"apply":            {"plan", "appreg"},
 	"rotate":           {"appreg"},
 	"policy":           {"plan", "appreg"},
+	"advice":           {"appreg", "diag", "plan"},
 	"gh":               {},
 	"gh/ghtest":        {},
 	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog"},

@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"rotate":           {"appreg"},
 	"policy":           {"plan", "appreg"},
 	"advice":           {"appreg", "diag", "plan"},
+	"tfimport":         {},
 	"gh":               {},
 	"gh/ghtest":        {},
 	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog"},

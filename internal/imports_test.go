@@ -38,7 +38,7 @@ var allowed = map[string][]string{
 	"tfimport":         {},
 	"gh":               {},
 	"gh/ghtest":        {},
-	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog"},
+	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog", "advice"},
 	"action":           {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "rotate"},
 	"webhook":          {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "action"},
 	"cli":              nil, // the composition root may import everything

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/spec"
+	"github.com/appreg/appreg/internal/tfimport"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -23,6 +26,8 @@ type importOptions struct {
 	names  map[string]string // appId (lower case) -> registration name
 	outDir string
 	force  bool
+	// terraform is what --from-terraform read, nil without it.
+	terraform *tfimport.Result
 }
 
 // listFlag collects a repeatable flag.
@@ -40,12 +45,30 @@ func parseImportFlags(e *env, args []string) (*importOptions, error) {
 	flags.Var(&names, "name", "APPID=NAME: the registration name of an imported application (repeatable; default: from its display name)")
 	flags.StringVar(&o.outDir, "out", "", "the folder to write to (default: the registrations folder of appreg.yaml)")
 	flags.BoolVar(&o.force, "force", false, "overwrite existing files, and import anew an application a file adopts but apply has not adopted yet")
+	tfFile := flags.String("from-terraform", "", "a Terraform state file (format 4) or terraform show -json output: import every application its azuread resources manage")
 	flags.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
 	if err := parse(flags, e, args); err != nil {
 		return nil, err
 	}
+	if *tfFile != "" {
+		data, err := os.ReadFile(*tfFile)
+		if err != nil {
+			return nil, usageError("--from-terraform: %v", err)
+		}
+		if o.terraform, err = tfimport.Parse(data); err != nil {
+			return nil, usageError("--from-terraform %s: %v", *tfFile, err)
+		}
+		if len(o.terraform.ClientIDs) == 0 {
+			return nil, usageError("--from-terraform %s: the state has no azuread_application or azuread_application_registration resources", *tfFile)
+		}
+		for _, id := range o.terraform.ClientIDs {
+			if !slices.ContainsFunc(ids, func(s string) bool { return strings.EqualFold(s, id) }) {
+				ids = append(ids, id)
+			}
+		}
+	}
 	if len(ids) == 0 {
-		return nil, usageError("appreg import needs --app-id, the Application (client) ID of the application to import")
+		return nil, usageError("appreg import needs --app-id, the Application (client) ID of the application to import, or --from-terraform with a Terraform state")
 	}
 	o.appIDs = ids
 	for _, n := range names {
@@ -117,5 +140,23 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprintln(e.stdout, "\nReview the files, then open a pull request: the plan shows each adoption, and apply adopts them.")
+	if o.terraform != nil {
+		printRemoved(e.stdout, o.terraform)
+	}
 	return nil
+}
+
+// printRemoved prints the removed blocks that make Terraform forget the
+// resources appreg now manages, and the resources it should keep.
+func printRemoved(w io.Writer, tf *tfimport.Result) {
+	fmt.Fprintln(w, "\nThen make Terraform forget these resources without destroying them (Terraform 1.7 or later):")
+	fmt.Fprintln(w, "replace their resource blocks with these removed blocks, run terraform apply, and delete the blocks afterwards.")
+	fmt.Fprintln(w)
+	fmt.Fprint(w, tf.Removed())
+	if kept := tf.Kept(); len(kept) > 0 {
+		fmt.Fprintln(w, "\nThese resources belong to no imported application and stay in Terraform:")
+		for _, k := range kept {
+			fmt.Fprintln(w, "  "+k)
+		}
+	}
 }

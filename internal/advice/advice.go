@@ -67,8 +67,9 @@ func Title(id string) string {
 // Advice is a warning unless appreg.yaml lists its id under advice.errors.
 func Check(in Input) []plan.Advice {
 	var out []plan.Advice
+	idx := indexObserved(in.Observed)
 	for _, want := range in.Desired.Registrations {
-		have := observedFor(in.Observed, want)
+		have := idx.find(want)
 		for _, c := range checks {
 			for _, f := range c.run(&in, want, have) {
 				pos := f.pos
@@ -139,23 +140,34 @@ func position(p appreg.Pos) string {
 	return diag.Diagnostic{File: p.File, Line: p.Line, Column: p.Column}.Position()
 }
 
-// observedFor finds the tenant's registration a desired one corresponds to:
-// by name, or by the application id it adopts.
-func observedFor(observed *appreg.Set, want *appreg.Registration) *appreg.Registration {
+// observedIndex finds the tenant's registration a desired one corresponds
+// to: by name, or by the application id it adopts.
+type observedIndex struct {
+	byName, byAppID map[string]*appreg.Registration
+}
+
+func indexObserved(observed *appreg.Set) observedIndex {
+	idx := observedIndex{byName: map[string]*appreg.Registration{}, byAppID: map[string]*appreg.Registration{}}
 	if observed == nil {
-		return nil
+		return idx
 	}
 	for _, r := range observed.Registrations {
-		if r.Name == want.Name {
-			return r
+		if r.Name != "" {
+			idx.byName[r.Name] = r
+		}
+		if r.Observed != nil {
+			idx.byAppID[strings.ToLower(r.Observed.AppID)] = r
 		}
 	}
+	return idx
+}
+
+func (idx observedIndex) find(want *appreg.Registration) *appreg.Registration {
+	if r := idx.byName[want.Name]; r != nil {
+		return r
+	}
 	if want.Adopt != nil {
-		for _, r := range observed.Registrations {
-			if r.Observed != nil && strings.EqualFold(r.Observed.AppID, want.Adopt.AppID) {
-				return r
-			}
-		}
+		return idx.byAppID[strings.ToLower(want.Adopt.AppID)]
 	}
 	return nil
 }

@@ -123,12 +123,9 @@ func stateV4(data []byte) ([]raw, error) {
 	}
 	var out []raw
 	for _, r := range st.Resources {
-		if r.Mode != "managed" || !slices.Contains(Types, r.Type) {
+		resource, ok := taken(r.Mode, r.Module, r.Type, r.Name)
+		if !ok {
 			continue
-		}
-		resource := r.Type + "." + r.Name
-		if r.Module != "" {
-			resource = stripKeys(r.Module) + "." + resource
 		}
 		for _, in := range r.Instances {
 			key, err := indexKey(in.IndexKey)
@@ -158,12 +155,9 @@ func showJSON(values json.RawMessage) ([]raw, error) {
 	var walk func(m module)
 	walk = func(m module) {
 		for _, r := range m.Resources {
-			if r.Mode != "managed" || !slices.Contains(Types, r.Type) {
+			resource, ok := taken(r.Mode, m.Address, r.Type, r.Name)
+			if !ok {
 				continue
-			}
-			resource := r.Type + "." + r.Name
-			if m.Address != "" {
-				resource = stripKeys(m.Address) + "." + resource
 			}
 			out = append(out, raw{address: r.Address, resource: resource, typ: r.Type, attrs: r.Values})
 		}
@@ -173,6 +167,20 @@ func showJSON(values json.RawMessage) ([]raw, error) {
 	}
 	walk(v.RootModule)
 	return out, nil
+}
+
+// taken reports whether a resource is one appreg takes over (a managed
+// resource of Types) and returns its address without instance keys, in
+// module (an address that may have them).
+func taken(mode, module, typ, name string) (resource string, ok bool) {
+	if mode != "managed" || !slices.Contains(Types, typ) {
+		return "", false
+	}
+	resource = typ + "." + name
+	if module != "" {
+		resource = stripKeys(module) + "." + resource
+	}
+	return resource, true
 }
 
 // module is a module of `terraform show -json` values.

@@ -36,17 +36,21 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end scripts in testdata/script: the real CLI,
 // as a separate process, against an Entra emulator started for each script.
-// Each script starts in a copy of the repository's appreg.yaml and
-// registrations/.
+// Each script starts in a copy of testdata/repo: an appreg.yaml and four
+// registrations of the tests' own.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		Setup:               setup,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra, "github": github, "gen-registrations": genRegistrations},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra, "github": github, "gen-registrations": genRegistrations, "source-env": sourceEnv},
 		RequireExplicitExec: true,
 	})
 }
+
+// testRepo holds the settings and registrations every script starts with:
+// the tests' own, not the repository's registrations/, which users edit.
+const testRepo = "testdata/repo"
 
 const (
 	emulatorKey = "emulator"
@@ -54,10 +58,10 @@ const (
 )
 
 func setup(env *testscript.Env) error {
-	if err := copyTree("../../registrations", filepath.Join(env.WorkDir, "registrations")); err != nil {
+	if err := copyTree(testRepo+"/registrations", filepath.Join(env.WorkDir, "registrations")); err != nil {
 		return err
 	}
-	if err := copyTree("../../appreg.yaml", filepath.Join(env.WorkDir, "appreg.yaml")); err != nil {
+	if err := copyTree(testRepo+"/appreg.yaml", filepath.Join(env.WorkDir, "appreg.yaml")); err != nil {
 		return err
 	}
 	srv, err := emulator.Start(emulator.Options{
@@ -90,7 +94,7 @@ func setup(env *testscript.Env) error {
 	token := "ghs_" + rand.Text()
 	gh.AddToken(token)
 	// The repositories the example registrations deliver secrets to.
-	examples, diags := spec.Load("../../appreg.yaml")
+	examples, diags := spec.Load(testRepo + "/appreg.yaml")
 	if err := diags.Err(); err != nil {
 		return err
 	}
@@ -147,6 +151,7 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra subst FILE               expand $VARS in FILE
 //	entra seed-terraform STATE     create the applications a Terraform state records, with its ids
 //	entra requests                 print the number of Graph requests served
+//	entra request-log              print "METHOD path count" per request kind served, sorted
 func entra(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: entra command args...")
@@ -268,6 +273,16 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(path, []byte(os.Expand(string(data), ts.Getenv)), 0o644))
 	case "requests":
 		fmt.Fprintln(ts.Stdout(), srv.TotalRequests())
+	case "request-log":
+		stats := srv.Stats()
+		keys := make([]string, 0, len(stats))
+		for k := range stats {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(ts.Stdout(), "%s %d\n", k, stats[k])
+		}
 	default:
 		ts.Fatalf("entra: unknown command %q", args[0])
 	}
@@ -292,4 +307,30 @@ func copyTree(from, to string) error {
 		}
 		return os.WriteFile(dst, data, 0o644)
 	})
+}
+
+// sourceEnv waits (up to 10 s) for an env file that a background
+// `appreg emulator` writes, then sets its KEY=value lines:
+//
+//	source-env FILE
+func sourceEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: source-env FILE")
+	}
+	path := ts.MkAbs(args[0])
+	var data []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if data, err = os.ReadFile(path); err == nil && len(data) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s was not written", path)
+		}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			ts.Setenv(k, strings.Trim(v, "'"))
+		}
+	}
 }

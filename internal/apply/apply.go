@@ -1,5 +1,5 @@
 // Package apply executes a plan through a narrow writer interface. Each
-// registration's change runs in the order DESIGN.md §5 gives (application,
+// registration's change runs in a fixed order (application,
 // service principal, owners, federated credentials, consent); registrations
 // run concurrently, after the registrations they reference. A failure stops
 // only its own registration (and those that depend on it). Every step is

@@ -45,7 +45,7 @@ type Registration struct {
 	Source      Pos    `json:"-"`
 
 	// Adopt, in a desired registration, names an existing application to take
-	// over (DESIGN.md §3).
+	// over (README, "Adopting existing apps").
 	Adopt *Adopt `json:"adopt,omitempty"`
 
 	Description                *string           `json:"description,omitempty"`

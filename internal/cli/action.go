@@ -102,7 +102,13 @@ func (w actionWiring) deps(o *action.Options) (action.Deps, error) {
 				return nil, err
 			}
 			graphClient, err = newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
-			return graphClient, err
+			if err != nil {
+				return nil, err
+			}
+			if err := checkTenantHint(ctx, graphClient, o.Config, actionTenant(o), w.getenv, actionCredentialHint); err != nil {
+				return nil, err
+			}
+			return graphClient, nil
 		},
 		Rotator: func(context.Context) (*rotate.Rotator, error) {
 			if graphClient == nil {

@@ -61,7 +61,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	rotator.Verifier = &graph.Verifier{AuthorityHost: srv.AuthorityHost(), TenantID: srv.TenantID(), Transport: srv.Client(), Backoff: 20 * time.Millisecond}
-	color := isTerminal(e.stdout)
+	color := e.color(e.stdout)
 	say := func(format string, args ...any) { fmt.Fprintf(e.stdout, "\n== "+format+"\n\n", args...) }
 
 	say("appreg demo: an Entra emulator is running at %s (tenant %s); nothing leaves this machine", srv.URL(), srv.TenantID())
@@ -124,7 +124,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "  %s/%s → %s (sealed for GitHub's public key; the value was never printed)\n", d.Registration, d.Secret, t)
 		}
 	}
-	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d. Try it yourself: appreg emulator --dir /tmp/entra\n", srv.TotalRequests())
+	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d.\n", srv.TotalRequests())
+	fmt.Fprintln(e.stdout, "Try it yourself: put appreg on PATH with 'go install ./cmd/appreg', then run\n"+
+		"'appreg emulator --dir /tmp/entra --github' and follow the README, section \"Try it against the emulator\".")
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -39,7 +38,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func parseImportFlags(e *env, args []string) (*importOptions, error) {
 	flags := flag.NewFlagSet("import", flag.ContinueOnError)
 	o := &importOptions{names: map[string]string{}}
-	o.register(flags, e)
+	o.register(flags, e, "text", "json")
 	var ids, names listFlag
 	flags.Var(&ids, "app-id", "the Application (client) ID of an existing application to import (repeatable)")
 	flags.Var(&names, "name", "APPID=NAME: the registration name of an imported application (repeatable; default: from its display name)")
@@ -48,6 +47,9 @@ func parseImportFlags(e *env, args []string) (*importOptions, error) {
 	tfFile := flags.String("from-terraform", "", "a Terraform state file (format 4) or terraform show -json output: import every application its azuread resources manage")
 	flags.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
 	if err := parse(flags, e, args); err != nil {
+		return nil, err
+	}
+	if err := o.checkFormat("text", "json"); err != nil {
 		return nil, err
 	}
 	if *tfFile != "" {
@@ -104,7 +106,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if _, err := os.Stat(regDir); err == nil {
 		loaded, _ = spec.Load(o.config)
 	}
-	g, err := o.graph(e)
+	g, err := o.graph(ctx, e, settings.TenantID)
 	if err != nil {
 		return err
 	}
@@ -129,34 +131,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
+	var written []importedFile
 	for _, im := range imported {
 		path := filepath.Join(out, im.Name+".yaml")
 		if err := os.WriteFile(path, im.Data, 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
-		fmt.Fprintf(e.stdout, "wrote %s: %q (appId %s)\n", path, im.DisplayName, im.AppID)
-		for _, n := range im.Notes {
-			fmt.Fprintf(e.stdout, "  note: %s\n", n)
-		}
+		written = append(written, importedFile{Path: filepath.ToSlash(path), Name: im.Name, AppID: im.AppID, DisplayName: im.DisplayName, Notes: im.Notes})
 	}
-	fmt.Fprintln(e.stdout, "\nReview the files, then open a pull request: the plan shows each adoption, and apply adopts them.")
-	if o.terraform != nil {
-		printRemoved(e.stdout, o.terraform)
-	}
-	return nil
-}
-
-// printRemoved prints the removed blocks that make Terraform forget the
-// resources appreg now manages, and the resources it should keep.
-func printRemoved(w io.Writer, tf *tfimport.Result) {
-	fmt.Fprintln(w, "\nThen make Terraform forget these resources without destroying them (Terraform 1.7 or later):")
-	fmt.Fprintln(w, "replace their resource blocks with these removed blocks, run terraform apply, and delete the blocks afterwards.")
-	fmt.Fprintln(w)
-	fmt.Fprint(w, tf.Removed())
-	if kept := tf.Kept(); len(kept) > 0 {
-		fmt.Fprintln(w, "\nThese resources belong to no imported application and stay in Terraform:")
-		for _, k := range kept {
-			fmt.Fprintln(w, "  "+k)
-		}
-	}
+	return writeImported(e.stdout, o.format, written, o.terraform)
 }

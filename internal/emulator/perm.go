@@ -15,6 +15,7 @@ var LeastPrivilegeRoles = []string{
 	"Application.ReadWrite.OwnedBy",
 	"AppRoleAssignment.ReadWrite.All",
 	"DelegatedPermissionGrant.ReadWrite.All",
+	"Domain.Read.All", // GET /domains: identifier URIs are checked against the verified domains before any write
 	"User.Read.All",
 }
 

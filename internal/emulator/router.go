@@ -126,6 +126,10 @@ func (s *Server) route(r *request) (string, handler) {
 		if !first.keyed {
 			return s.routeGroups(segs, unknown)
 		}
+	case "domains":
+		if len(segs) == 1 && !first.keyed {
+			return "/v1.0/domains", s.byMethod(map[string]handler{"GET": s.listDomains})
+		}
 	case "directoryObjects":
 		if len(segs) == 2 && !first.keyed {
 			id := segs[1].name

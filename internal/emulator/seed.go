@@ -77,6 +77,9 @@ func (s *Server) seed(users []string) error {
 			name = alias
 		}
 		sp := s.firstPartySP(appID, name)
+		if seedPermissions(sp, appID) {
+			continue
+		}
 		if id, ok := firstPartyScopes[appID]; ok {
 			sp.props["oauth2PermissionScopes"] = []any{map[string]any{
 				"adminConsentDescription": "Allow the application to access " + name + " on behalf of the signed-in user.",

@@ -85,6 +85,7 @@ func setup(env *testscript.Env) error {
 	env.Setenv("APPREG_GRAPH_URL", srv.GraphURL())
 	env.Setenv("SSL_CERT_FILE", ca)
 	env.Setenv("APPREG_LAG_BACKOFF", "5ms")
+	env.Setenv("APPREG_REPOSITORY", "contoso/app-registrations")
 
 	// A fake GitHub for the action scripts, as GITHUB_API_URL with a token,
 	// and the webhook payloads they point GITHUB_EVENT_PATH at.

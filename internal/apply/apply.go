@@ -195,6 +195,11 @@ func (r *runner) change(ctx context.Context, c plan.Change) plan.Outcome {
 func (r *runner) steps(ctx context.Context, c plan.Change, out *plan.Outcome) error {
 	step := func(format string, args ...any) { out.Steps = append(out.Steps, fmt.Sprintf(format, args...)) }
 	if c.Action == plan.Delete {
+		// A rail under the plan's own rule: only an application this
+		// repository owns is ever deleted.
+		if c.Before == nil || c.Before.Observed == nil || !c.Before.Observed.Managed || !c.Before.Observed.Owned {
+			return fmt.Errorf("refusing to delete application %s: it is not managed by this repository (no %s tag of it)", c.AppID, appreg.RepoTagPrefix+"<this repository>")
+		}
 		if err := r.w.DeleteApplication(ctx, out.ObjectID); err != nil {
 			return err
 		}

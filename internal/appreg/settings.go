@@ -11,10 +11,18 @@ type Settings struct {
 	Deletion      Deletion `json:"deletion"`
 	Policy        Policy   `json:"policy"`
 	Azure         Azure    `json:"azure"`
+	Limits        Limits   `json:"limits"`
 	// Advice silences advice for every registration, or raises it to an
 	// error.
 	Advice AdviceSettings `json:"advice"`
 	Source Pos            `json:"-"`
+}
+
+// Limits bound what appreg reads from a repository.
+type Limits struct {
+	// MaxFileSize is the most bytes a registration file may have; larger
+	// ones are refused before they are parsed.
+	MaxFileSize int64 `json:"maxFileSize"`
 }
 
 // Defaults apply to every registration that leaves the field absent.

@@ -156,6 +156,7 @@ type globals struct {
 	config   string
 	graphURL string
 	format   string
+	repo     string
 }
 
 func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
@@ -165,6 +166,27 @@ func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
 	if len(formats) > 0 {
 		fs.StringVar(&g.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
 	}
+}
+
+// registerRepo adds --repo: the repository whose applications the command
+// reads and writes. Its default is APPREG_REPOSITORY, else
+// GITHUB_REPOSITORY (set in every Actions workflow).
+func (g *globals) registerRepo(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&g.repo, "repo", envOr(e.getenv, "APPREG_REPOSITORY", e.getenv("GITHUB_REPOSITORY")),
+		"the GitHub repository (owner/name) these files belong to: appreg changes only the applications it owns (env APPREG_REPOSITORY or GITHUB_REPOSITORY)")
+}
+
+// checkRepo requires --repo: without it appreg cannot tell this
+// repository's applications from another's.
+func (g *globals) checkRepo(command string) error {
+	owner, name, ok := strings.Cut(g.repo, "/")
+	switch {
+	case g.repo == "":
+		return usageError("appreg %s needs the repository these files belong to: --repo owner/name (or APPREG_REPOSITORY); it changes only the applications that repository owns", command)
+	case !ok || owner == "" || name == "" || strings.ContainsAny(g.repo, " \t:") || strings.Count(g.repo, "/") != 1:
+		return usageError("--repo %q is not a GitHub repository: write owner/name", g.repo)
+	}
+	return nil
 }
 
 func (g *globals) checkFormat(formats ...string) error {

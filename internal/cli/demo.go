@@ -44,7 +44,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	defer srv.Close()
-	client, err := emulatorGraph(srv)
+	client, err := emulatorGraph(srv, demoRepository)
 	if err != nil {
 		return err
 	}
@@ -167,9 +167,13 @@ func ownerUPNs(set *appreg.Set) []string {
 	return out
 }
 
+// demoRepository is the repository the demo acts for.
+const demoRepository = "contoso/appreg-demo"
+
 // emulatorGraph is a Graph client authenticated as the emulator's operator
-// application, through the real azidentity and msgraph-sdk-go clients.
-func emulatorGraph(srv *emulator.Server) (*graph.Client, error) {
+// application, through the real azidentity and msgraph-sdk-go clients,
+// acting for repository repo.
+func emulatorGraph(srv *emulator.Server, repo string) (*graph.Client, error) {
 	op := srv.Operator()
 	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: azcore.ClientOptions{
@@ -181,7 +185,7 @@ func emulatorGraph(srv *emulator.Server) (*graph.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: 20 * time.Millisecond})
+	return graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: 20 * time.Millisecond, Repository: repo})
 }
 
 var displayNameLine = regexp.MustCompile(`(?m)^displayName:.*$`)

@@ -39,6 +39,7 @@ func parseImportFlags(e *env, args []string) (*importOptions, error) {
 	flags := flag.NewFlagSet("import", flag.ContinueOnError)
 	o := &importOptions{names: map[string]string{}}
 	o.register(flags, e, "text", "json")
+	o.registerRepo(flags, e)
 	var ids, names listFlag
 	flags.Var(&ids, "app-id", "the Application (client) ID of an existing application to import (repeatable)")
 	flags.Var(&names, "name", "APPID=NAME: the registration name of an imported application (repeatable; default: from its display name)")

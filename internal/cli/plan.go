@@ -32,6 +32,7 @@ func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	o := &planOptions{}
 	o.register(fs, e, "text", "markdown", "json")
+	o.registerRepo(fs, e)
 	fs.StringVar(&o.out, "out", "", "also write the plan (or result) as JSON to this file")
 	fs.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
 	if name == "plan" {
@@ -44,6 +45,9 @@ func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
 		return nil, err
 	}
 	if err := o.checkFormat("text", "markdown", "json"); err != nil {
+		return nil, err
+	}
+	if err := o.checkRepo(name); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -83,7 +87,7 @@ func (o *planOptions) graph(ctx context.Context, e *env, tenant string) (*graph.
 	if err != nil {
 		return nil, err
 	}
-	g, err := newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.graphLogger(e)}, e.getenv)
+	g, err := newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.graphLogger(e), repository: o.repo}, e.getenv)
 	if err != nil {
 		return nil, err
 	}

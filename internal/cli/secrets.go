@@ -89,6 +89,7 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("rotate", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e, "text", "markdown", "json")
+	g.registerRepo(fs, e)
 	var confirm, verbose bool
 	var now string
 	fs.BoolVar(&confirm, "confirm", false, "really rotate (without it, rotate only shows what is due)")
@@ -98,6 +99,9 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := g.checkFormat("text", "markdown", "json"); err != nil {
+		return err
+	}
+	if err := g.checkRepo("rotate"); err != nil {
 		return err
 	}
 	loaded, err := load(e, g.config)

@@ -60,6 +60,12 @@ type Options struct {
 	LagRetries int
 	LagBackoff time.Duration
 	Logger     *slog.Logger
+	// Repository is the GitHub repository ("owner/name") the client acts
+	// for. Applications it writes carry its ownership tag
+	// (appreg.RepoTag), and ReadManaged marks as Owned only the
+	// applications tagged with it. Without it the client reads (nothing is
+	// Owned) but refuses to write an application.
+	Repository string
 }
 
 // Client reads and writes app registrations through Microsoft Graph.

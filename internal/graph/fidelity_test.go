@@ -172,7 +172,7 @@ func (l *loseAddPasswordAnswer) RoundTrip(r *http.Request) (*http.Response, erro
 func TestAddPasswordAfterALostAnswerLeavesOneSecret(t *testing.T) {
 	t.Parallel()
 	srv, _ := start(t)
-	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: operatorCredential(t, srv), Transport: &loseAddPasswordAnswer{base: srv.Client().Transport}, LagBackoff: time.Millisecond})
+	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: operatorCredential(t, srv), Transport: &loseAddPasswordAnswer{base: srv.Client().Transport}, LagBackoff: time.Millisecond, Repository: testRepo})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,23 @@ func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, 
 	return cred, appreg.NewSecretValue(deref(got.GetSecretText())), nil
 }
 
+// ListPasswords reads an application's client secrets, metadata only
+// (Graph never returns values after addPassword). Rotation reads them
+// right after adding one, to find a concurrent run's.
+func (c *Client) ListPasswords(ctx context.Context, objectID string) ([]appreg.PasswordCredential, error) {
+	a, err := c.sdk.Applications().ByApplicationId(objectID).Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: []string{"id", "passwordCredentials"}},
+	})
+	if err != nil {
+		return nil, wrap(err, "reading the client secrets of application %s", objectID)
+	}
+	var out []appreg.PasswordCredential
+	for _, pc := range a.GetPasswordCredentials() {
+		out = append(out, passwordCredential(pc))
+	}
+	return out, nil
+}
+
 // ambiguous reports whether a failed write may have taken effect: no HTTP
 // answer, 429 or a server error.
 func ambiguous(err error) bool {
@@ -93,18 +110,15 @@ func ambiguous(err error) bool {
 // that end at end (to the second): ones an addPassword whose answer was lost
 // added, whose value nobody holds.
 func (c *Client) removeUnheldPasswords(ctx context.Context, objectID, displayName string, end time.Time) error {
-	a, err := c.sdk.Applications().ByApplicationId(objectID).Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
-		QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: []string{"id", "passwordCredentials"}},
-	})
+	creds, err := c.ListPasswords(ctx, objectID)
 	if err != nil {
-		return wrap(err, "reading the client secrets of application %s", objectID)
+		return err
 	}
-	for _, p := range a.GetPasswordCredentials() {
-		e := p.GetEndDateTime()
-		if deref(p.GetDisplayName()) != displayName || e == nil || e.Sub(end).Abs() >= time.Second {
+	for _, p := range creds {
+		if p.DisplayName != displayName || p.End.Sub(end).Abs() >= time.Second {
 			continue
 		}
-		if err := c.RemovePassword(ctx, objectID, uuidString(p.GetKeyId())); err != nil {
+		if err := c.RemovePassword(ctx, objectID, p.KeyID); err != nil {
 			return err
 		}
 	}

@@ -30,12 +30,15 @@ const expandOwnersCap = 20
 var markerFilter = fmt.Sprintf("tags/any(t:t eq '%s')", appreg.MarkerTag)
 
 // ReadManaged reads every application carrying appreg's marker whose
-// uniqueName starts with prefix, plus the applications named by adopt
+// uniqueName is prefix + a registration name (appreg.NameIn), plus the applications named by adopt
 // (appIds), with their service principals, owners, federated credentials
 // and password credential metadata. Tenant-wide consent is read only for
 // the applications whose consent the files manage: consent holds their
 // names (or, for adopted ones, appIds). Permission ids are translated to
-// names through each resource API's catalog.
+// names through each resource API's catalog. Applications owned by other
+// repositories are read too, so that the plan can show a file that claims
+// one as an adoption; only those tagged with the client's Repository are
+// Owned.
 //
 // Requests: the application list (owners expanded, so Graph pages it at 100), the list
 // of managed service principals, then $batch for federated credentials and
@@ -91,6 +94,9 @@ func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string,
 		return nil, err
 	}
 	apps = append(apps, adopted...)
+	for _, r := range apps {
+		r.Observed.Owned = r.Observed.Managed && c.opts.Repository != "" && r.Observed.Repository == strings.ToLower(c.opts.Repository)
+	}
 	if err := c.readServicePrincipals(ctx, apps, sps); err != nil {
 		return nil, err
 	}
@@ -133,7 +139,7 @@ func (c *Client) listApplications(ctx context.Context, prefix string, page func(
 	handed := 0
 	var pageErr error
 	err = it.Iterate(ctx, func(a models.Applicationable) bool {
-		if strings.HasPrefix(deref(a.GetUniqueName()), prefix) && deref(a.GetUniqueName()) != "" {
+		if _, ok := appreg.NameIn(prefix, deref(a.GetUniqueName())); ok {
 			r := observedApplication(a, prefix)
 			if len(a.GetOwners()) >= expandOwnersCap {
 				r.Owners = nil // read in full with its sub-resources

@@ -37,7 +37,7 @@ func TestSelfOfAUserSignInIsNoOwner(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	var log bytes.Buffer
-	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: userCredential{srv, "alice@contoso.com"}, Transport: srv.Client().Transport,
+	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: userCredential{srv, "alice@contoso.com"}, Transport: srv.Client().Transport, Repository: testRepo,
 		Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)

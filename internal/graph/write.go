@@ -25,14 +25,20 @@ func createIfMissing() *abstractions.RequestHeaders {
 // application is upserted by uniqueName (PATCH with Prefer:
 // create-if-missing), so that two concurrent runs can never create two; an
 // application being adopted (have set but not managed) is patched by object
-// id and gets its uniqueName and appreg's marker. It returns the object id
+// id and gets its uniqueName and appreg's marker. Either way the
+// application is tagged as owned by the client's Repository, replacing any
+// other repository's tag (the plan showed that as an adoption). It returns
+// the object id
 // and appId. access is the resolved requiredResourceAccess, used when
 // want.Permissions is managed.
 func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Registration, access []appreg.ResourceAccess) (objectID, appID string, err error) {
+	if c.opts.Repository == "" {
+		return "", "", fmt.Errorf("writing application %q: the repository appreg acts for is unknown (set GITHUB_REPOSITORY, or --repo or APPREG_REPOSITORY)", want.UniqueName)
+	}
 	if have != nil && have.Observed != nil {
 		objectID, appID = have.Observed.ObjectID, have.Observed.AppID
 	}
-	body := applicationModel(want, have, access, appID)
+	body := applicationModel(want, have, access, appID, c.opts.Repository)
 	// Graph refuses to pre-authorize a scope defined in the same write:
 	// the scopes go first, the pre-authorization in a second write.
 	preAuth := deferPreAuthorization(body, have)

@@ -24,6 +24,7 @@ func defaultSettings() appreg.Settings {
 		Registrations: defaultRegistrations,
 		Deletion:      appreg.Deletion{MaxPerRun: defaultMaxPerRun},
 		Policy:        appreg.Policy{Redirects: appreg.RedirectPolicy{AllowHTTPLocalhost: true}},
+		Limits:        appreg.Limits{MaxFileSize: DefaultMaxFileSize},
 	}
 }
 
@@ -111,6 +112,9 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 	}
 	if az := o.object("azure"); az != nil {
 		azureSettings(d, az, &s.Azure)
+	}
+	if l := o.object("limits"); l != nil {
+		limits(d, l, &s.Limits)
 	}
 	return s, d.diags
 }

@@ -88,9 +88,10 @@ var optionalClaimKeys = map[string]kind{
 var settingsShape = shape{
 	"": {
 		"apiVersion": kString, "tenantId": kString, "namePrefix": kString, "registrations": kString,
-		"defaults": kObject, "deletion": kObject, "policy": kObject, "azure": kObject, "advice": kObject,
+		"defaults": kObject, "deletion": kObject, "policy": kObject, "azure": kObject, "limits": kObject, "advice": kObject,
 	},
 	"azure":    {"scopes": kStringList},
+	"limits":   {"maxFileSize": kString},
 	"advice":   {"ignore": kStringList, "errors": kStringList},
 	"defaults": {"audience": kString, "instanceLock": kBool, "owners": kStringList, "tags": kStringList},
 	"deletion": {"allow": kBool, "maxPerRun": kInt},

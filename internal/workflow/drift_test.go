@@ -66,7 +66,7 @@ func (f *fakeIssues) CloseIssue(_ context.Context, _ string, n int) error {
 func driftPlan(observed string) *plan.Plan {
 	want := &appreg.Registration{Name: "orders", UniqueName: "contoso-orders", DisplayName: "Orders", Source: appreg.Pos{File: "registrations/orders.yaml", Line: 2, Column: 7}}
 	have := &appreg.Registration{Name: "orders", UniqueName: "contoso-orders", DisplayName: observed,
-		Observed: &appreg.Observed{AppID: "6a7e1c3b-0d7f-4b8e-9a51-2f0c9e4d1a20", ObjectID: "c1d6b8b0-3a4e-4f0e-8d7a-8b5d5f0f2a11", Managed: true, ServicePrincipalID: "7f3c2a10-2b1e-4c55-9d0e-6a4b3c2d1e11"}}
+		Observed: &appreg.Observed{AppID: "6a7e1c3b-0d7f-4b8e-9a51-2f0c9e4d1a20", ObjectID: "c1d6b8b0-3a4e-4f0e-8d7a-8b5d5f0f2a11", Managed: true, Owned: true, Repository: "contoso/identity", ServicePrincipalID: "7f3c2a10-2b1e-4c55-9d0e-6a4b3c2d1e11"}}
 	return plan.Compute(plan.Input{Settings: appreg.Settings{NamePrefix: "contoso-"},
 		Desired: &appreg.Set{Registrations: []*appreg.Registration{want}}, Observed: &appreg.Set{Registrations: []*appreg.Registration{have}}})
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/appreg/appreg/internal/spec"
 )
 
-func runValidate(_ context.Context, e *env, args []string) error {
+func runValidate(_ context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e, "text", "json", "github")
@@ -78,7 +78,7 @@ func printDiagnostics(w io.Writer, format string, diags diag.Diagnostics, found 
 	return nil
 }
 
-func runSchema(_ context.Context, e *env, args []string) error {
+func runSchema(_ context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
 	if err := parse(fs, e, args); err != nil {
 		return err

@@ -20,3 +20,15 @@ func attachAdvice(p *plan.Plan, s appreg.Settings, desired, observed *appreg.Set
 	}
 	p.Diagnostics.Sort()
 }
+
+// adviceWarnings are the plan's advice that is neither silenced nor an
+// error (errors are among the plan's diagnostics already), for annotations.
+func adviceWarnings(p *plan.Plan) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, a := range p.Advice {
+		if !a.Silenced && a.Severity != diag.Error {
+			out = append(out, a.Diagnostic())
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/appreg/appreg/internal/plan"
@@ -92,3 +93,28 @@ func ReportDrift(ctx context.Context, is DriftIssues, repo, commit string, p *pl
 // normalizeNewlines undoes the CRLF GitHub may store for bodies edited in
 // its web editor.
 func normalizeNewlines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+
+// reportDrift keeps the drift issue of a scheduled plan and says what it
+// did in the log and the outputs (drift-issue: its number).
+func (r *run) reportDrift(ctx context.Context, p *plan.Plan) error {
+	if r.d.Issues == nil {
+		r.warn("The drift issue is not kept: the run has no GitHub client for issues.")
+		return nil
+	}
+	rep, err := ReportDrift(ctx, r.d.Issues, r.ev.Repo, r.ev.SHA, p)
+	if err != nil {
+		return fmt.Errorf("keeping the drift issue (the token needs issues: write): %w", err)
+	}
+	switch rep.Action {
+	case DriftNone:
+		r.info("Drift: none; no drift issue is open.")
+	case DriftClosed:
+		r.info("Drift: gone; closed issue #%d.", rep.Issue)
+	default:
+		r.info("Drift: %s issue #%d.", rep.Action, rep.Issue)
+	}
+	if rep.Issue != 0 {
+		r.output("drift-issue", strconv.Itoa(rep.Issue))
+	}
+	return nil
+}

@@ -34,17 +34,18 @@ var allowed = map[string][]string{
 	"apply":            {"plan", "appreg"},
 	"rotate":           {"appreg"},
 	"policy":           {"plan", "appreg"},
+	"advice":           {"appreg", "diag", "plan"},
+	"tfimport":         {},
 	"gh":               {},
 	"gh/ghtest":        {},
 	"emulator/sdktest": {},
-	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy" /* + */, "appreg", "diag", "catalog"},
+	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy" /* + */, "appreg", "diag", "catalog", "advice"},
 	// The shells. The Action prints diagnostics as annotations (diag) and
 	// writes the JSON documents render owns; the webhook server only calls
 	// workflow. Neither knows the other.
 	"action":  {"workflow" /* + */, "render", "diag"},
 	"webhook": {"workflow"},
 	"arm":     {"appreg"},
-	"advice":  {"appreg", "diag", "plan"},
 	"store":   {},
 	"cli":     nil, // the composition root may import everything
 	// Test helpers: the recording fakes of workflow's ports.

@@ -123,6 +123,11 @@ func setup(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("EVENTS", events)
+	tfstate, err := filepath.Abs("../../internal/tfimport/testdata/azuread-5-sets.tfstate")
+	if err != nil {
+		return err
+	}
+	env.Setenv("TFSTATE", tfstate)
 	return nil
 }
 
@@ -147,6 +152,7 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra faults k=v...            throttle=0.2 retry-after=0s lag=2 latency=10ms errors=0.1
 //	entra fail-next METHOD PATH STATUS [CODE]  fail the next matching request
 //	entra subst FILE               expand $VARS in FILE
+//	entra seed-terraform STATE     create the applications a Terraform state records, with its ids
 //	entra requests                 print the number of Graph requests served
 //	entra request-log              print "METHOD path count" per request kind served, sorted
 //	entra arm-as KEY METHOD PATH   call Azure Resource Manager as the app's service principal; print the status and error code
@@ -268,6 +274,8 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 			rule.Code = args[4]
 		}
 		srv.FailNext(rule)
+	case "seed-terraform":
+		failed(seedTerraform(srv, ts.MkAbs(args[1])))
 	case "subst":
 		path := ts.MkAbs(args[1])
 		data, err := os.ReadFile(path)

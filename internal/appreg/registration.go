@@ -132,6 +132,8 @@ type Registration struct {
 	InstanceLock               *bool             `json:"instanceLock,omitempty"`
 	ServicePrincipal           *ServicePrincipal `json:"servicePrincipal,omitempty"`
 	Credentials                *Credentials      `json:"credentials,omitempty"`
+	// Advice silences advice (AR001…) for this registration.
+	Advice *AdviceSettings `json:"advice,omitempty"`
 
 	// Observed holds what only the tenant knows. It is nil for desired
 	// registrations.

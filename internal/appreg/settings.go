@@ -12,7 +12,10 @@ type Settings struct {
 	Policy        Policy   `json:"policy"`
 	Azure         Azure    `json:"azure"`
 	Limits        Limits   `json:"limits"`
-	Source        Pos      `json:"-"`
+	// Advice silences advice for every registration, or raises it to an
+	// error.
+	Advice AdviceSettings `json:"advice"`
+	Source Pos            `json:"-"`
 }
 
 // Limits bound what appreg reads from a repository.
@@ -74,8 +77,8 @@ var BuiltInApproval = []Category{CategoryCredentialChange, CategoryAdoption, Cat
 var Categories = []Category{
 	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
 	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
-	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange,
-	CategoryAzureRole, CategoryAssignmentChange, CategoryGroupMembership, CategoryRegistrationChange,
+	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange, CategoryRegistrationChange,
+	CategoryAzureRole, CategoryAssignmentChange, CategoryGroupMembership,
 }
 
 // Policy is who must approve which changes, and the limits on registrations.

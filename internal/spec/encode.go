@@ -385,6 +385,9 @@ func blocksOf(r *appreg.Registration, notes map[string][]string) []block {
 		add("servicePrincipal", nil)
 	}
 	add("credentials", credentialsNode(r.Credentials))
+	if r.Advice != nil {
+		add("advice", newObj().set("ignore", strList(nonNilList(r.Advice.Ignore))).flow())
+	}
 	return blocks
 }
 

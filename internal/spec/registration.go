@@ -164,6 +164,10 @@ func (rd *regDecoder) decode(o *object) {
 	r.InstanceLock = o.boolean("instanceLock")
 	rd.servicePrincipal(o)
 	rd.credentials(o)
+	if a := o.object("advice"); a != nil {
+		r.Advice = &appreg.AdviceSettings{Source: rd.pos(o.keyNode("advice"))}
+		r.Advice.Ignore = rd.adviceIDs(a, "advice.ignore")
+	}
 }
 
 // apiVersion checks that the file declares the supported format version.

@@ -89,6 +89,11 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 			s.Defaults.Tags = list
 		}
 	}
+	if a := o.object("advice"); a != nil {
+		s.Advice = appreg.AdviceSettings{Source: d.pos(o.keyNode("advice"))}
+		s.Advice.Ignore = d.adviceIDs(a, "advice.ignore")
+		s.Advice.Errors = d.adviceIDs(a, "advice.errors")
+	}
 	if del := o.object("deletion"); del != nil {
 		if b := del.boolean("allow"); b != nil {
 			s.Deletion.Allow = *b

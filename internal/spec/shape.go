@@ -34,8 +34,9 @@ var registrationShape = shape{
 		"web": kObject, "spa": kObject, "publicClient": kObject, "api": kObject,
 		"appRoles": kObjectList, "permissions": kObjectList, "optionalClaims": kObject,
 		"groupMembershipClaims": kString, "info": kObject, "instanceLock": kBool,
-		"servicePrincipal": kObject, "credentials": kObject,
+		"servicePrincipal": kObject, "credentials": kObject, "advice": kObject,
 	},
+	"advice":            {"ignore": kStringList},
 	"adopt":             {"appId": kString},
 	"web":               {"homePageUrl": kString, "logoutUrl": kString, "redirectUris": kStringList, "implicitGrant": kObject},
 	"web.implicitGrant": {"accessTokens": kBool, "idTokens": kBool},
@@ -87,10 +88,11 @@ var optionalClaimKeys = map[string]kind{
 var settingsShape = shape{
 	"": {
 		"apiVersion": kString, "tenantId": kString, "namePrefix": kString, "registrations": kString,
-		"defaults": kObject, "deletion": kObject, "policy": kObject, "limits": kObject, "azure": kObject,
+		"defaults": kObject, "deletion": kObject, "policy": kObject, "azure": kObject, "limits": kObject, "advice": kObject,
 	},
-	"limits":   {"maxFileSize": kString},
 	"azure":    {"scopes": kStringList},
+	"limits":   {"maxFileSize": kString},
+	"advice":   {"ignore": kStringList, "errors": kStringList},
 	"defaults": {"audience": kString, "instanceLock": kBool, "owners": kStringList, "tags": kStringList},
 	"deletion": {"allow": kBool, "maxPerRun": kInt},
 	"policy": {

@@ -38,6 +38,8 @@ var allowed = map[string][]string{
 	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy", "appreg", "diag", "catalog"},
 	"action":           {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "rotate"},
 	"webhook":          {"workflow", "spec", "plan", "render", "appreg", "diag", "policy", "action"},
+	"store":            {},
+	"store/redistest":  {},
 	"cli":              nil, // the composition root may import everything
 }
 
@@ -47,6 +49,7 @@ var confined = map[string][]string{
 	"github.com/microsoftgraph/":              {"graph", "emulator/sdktest"},
 	"github.com/google/go-github/":            {"gh"},
 	"github.com/bradleyfalzon/ghinstallation": {"gh"},
+	"github.com/redis/go-redis/":              {"store"},
 }
 
 func TestImportDirections(t *testing.T) {

@@ -156,7 +156,9 @@ func TestShutdown(t *testing.T) {
 		}
 		b := openRedisWith(t, store.RedisOptions{URL: srv.URL})
 		b.Start(&recorder{replica: "b", shared: shared})
-		waitFor(t, "b to run every job", func() bool { return len(shared.succeeded()["contoso/x"]) == 3 && len(shared.succeeded()["contoso/y"]) == 1 })
+		waitFor(t, "b to run every job", func() bool {
+			return len(shared.succeeded()["contoso/x"]) == 3 && len(shared.succeeded()["contoso/y"]) == 1
+		})
 		want := map[string][]string{"contoso/x": {"x1", "x2", "x3"}, "contoso/y": {"y1"}}
 		if diff := cmp.Diff(want, shared.succeeded()); diff != "" {
 			t.Errorf("runs (-want +got):\n%s", diff)

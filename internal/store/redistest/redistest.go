@@ -163,3 +163,45 @@ func (s *Server) Restart(t testing.TB) {
 		t.Fatal(err)
 	}
 }
+
+// Int runs a command whose answer is an integer (XLEN, LLEN, DBSIZE…)
+// and returns it: the tests of packages that may not import a Redis
+// client inspect the server with it.
+func (s *Server) Int(t testing.TB, args ...string) int64 {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	var b strings.Builder
+	cmd := func(args []string) {
+		fmt.Fprintf(&b, "*%d\r\n", len(args))
+		for _, a := range args {
+			fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+		}
+	}
+	if s.password != "" {
+		cmd([]string{"AUTH", s.password})
+	}
+	cmd(args)
+	if _, err := c.Write([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	if s.password != "" {
+		if line, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+OK") {
+			t.Fatalf("AUTH: %q %v", line, err)
+		}
+	}
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(line, ":")), 10, 64)
+	if !strings.HasPrefix(line, ":") || err != nil {
+		t.Fatalf("%s answered %q, not an integer", strings.Join(args, " "), strings.TrimSpace(line))
+	}
+	return n
+}

@@ -90,6 +90,7 @@ type Redis struct {
 	held     map[string]map[string]Job // repo -> entry id -> job
 	working  map[string]bool           // a goroutine works on the repository
 	waiting  map[string]bool           // its goroutine waits for another replica
+	wakeups  map[string]chan struct{}  // wakes a waiting goroutine
 	stopping bool
 	stopc    chan struct{} // closed when Shutdown begins
 	loops    sync.WaitGroup
@@ -141,7 +142,7 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 	ro.ReadTimeout, ro.WriteTimeout = 5*time.Second, 5*time.Second
 	ro.PoolSize = max(ro.PoolSize, 2*o.MaxConcurrent+8)
 	r := &Redis{o: o, rdb: redis.NewClient(ro), consumer: o.Consumer, sem: make(chan struct{}, o.MaxConcurrent),
-		held: map[string]map[string]Job{}, working: map[string]bool{}, waiting: map[string]bool{}, stopc: make(chan struct{})}
+		held: map[string]map[string]Job{}, working: map[string]bool{}, waiting: map[string]bool{}, wakeups: map[string]chan struct{}{}, stopc: make(chan struct{})}
 	r.jobs, r.cancelJobs = context.WithCancel(context.Background())
 	r.bg, r.cancelBg = context.WithCancel(context.Background())
 	if err := r.rdb.XGroupCreateMkStream(ctx, r.key("jobs"), group, "0").Err(); err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
@@ -176,7 +177,8 @@ func (r *Redis) Start(h Handler) {
 	r.mu.Lock()
 	r.h = h
 	r.mu.Unlock()
-	r.loops.Add(3)
+	r.loops.Add(4)
+	go r.listen()
 	go r.read()
 	go r.claim()
 	go r.heartbeat()

@@ -13,6 +13,7 @@ import "github.com/redis/go-redis/v9"
 //	<prefix>:order:<repo>    list of the repository's queued entry ids, oldest first
 //	<prefix>:lease:<repo>    the repository's lease: the token of its holder
 //	<prefix>:attempts        hash: delivery id -> runs started
+//	<prefix>:done            pub/sub channel: a repository whose job finished
 //
 // The order list is the truth about a repository's order: a job runs only
 // while it is the list's head and its runner holds the lease; finishing a
@@ -87,7 +88,8 @@ return 0
 //
 // KEYS: lease, order, jobs, attempts, dead, delivery.
 // ARGV: token, entry id, group, delivery id, "done" or "park", repo, data,
-// error, attempts, dead-letter max length.
+// error, attempts, dead-letter max length, the channel told the repository
+// moved on.
 var finishScript = redis.NewScript(`
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return 0 end
@@ -101,6 +103,7 @@ if ARGV[5] == 'park' then
   redis.call('DEL', KEYS[6])
 end
 if holder then redis.call('DEL', KEYS[1]) end
+redis.call('PUBLISH', ARGV[11], ARGV[6])
 return 1
 `)
 
@@ -121,7 +124,8 @@ return 1
 // It does nothing to an entry another runner holds the lease for while it
 // is the head (that runner is running it).
 //
-// KEYS: jobs, order, lease. ARGV: entry id, group, token.
+// KEYS: jobs, order, lease. ARGV: entry id, group, token, the channel told
+// the repository moved on, repo.
 var handbackScript = redis.NewScript(`
 local holder = redis.call('GET', KEYS[3])
 if holder and holder ~= ARGV[3] and redis.call('LINDEX', KEYS[2], 0) == ARGV[1] then return 0 end
@@ -134,6 +138,7 @@ if holder == ARGV[3] then redis.call('DEL', KEYS[3]) end
 if not pos then return 0 end
 local id = redis.call('XADD', KEYS[1], '*', unpack(e[1][2]))
 redis.call('LSET', KEYS[2], pos, id)
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
 `)
 

@@ -208,18 +208,62 @@ func (r *Redis) work(repo string) {
 			continue
 		}
 		if r.step(repo, ids) {
-			r.setWaiting(repo, true)
+			wake := r.setWaiting(repo, true)
 			// Jitter spreads the replicas waiting for one repository.
-			r.pause(r.o.Poll/2 + rand.N(r.o.Poll))
+			t := time.NewTimer(r.o.Poll/2 + rand.N(r.o.Poll))
+			select {
+			case <-t.C:
+			case <-wake:
+			case <-r.stopc:
+			}
+			t.Stop()
 			r.setWaiting(repo, false)
 		}
 	}
 }
 
-func (r *Redis) setWaiting(repo string, w bool) {
+// setWaiting marks repo's worker waiting (or not) and returns the channel
+// that wakes it when a job of the repository finishes anywhere.
+func (r *Redis) setWaiting(repo string, w bool) <-chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.waiting[repo] = w
+	if !w {
+		delete(r.waiting, repo)
+		delete(r.wakeups, repo)
+		return nil
+	}
+	r.waiting[repo] = true
+	c := make(chan struct{}, 1)
+	r.wakeups[repo] = c
+	return c
+}
+
+// listen wakes the workers waiting for a repository when any replica
+// finishes or hands back one of its jobs (Redis pub/sub, at most once:
+// polling catches what it misses).
+func (r *Redis) listen() {
+	defer r.loops.Done()
+	ps := r.rdb.Subscribe(r.bg, r.key("done"))
+	defer ps.Close()
+	msgs := ps.Channel()
+	for {
+		select {
+		case <-r.stopc:
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			r.mu.Lock()
+			if c := r.wakeups[m.Payload]; c != nil {
+				select {
+				case c <- struct{}{}:
+				default:
+				}
+			}
+			r.mu.Unlock()
+		}
+	}
 }
 
 // step runs the repository's head if this replica holds it, drops the
@@ -292,7 +336,7 @@ func (r *Redis) forget(repo, entry string) {
 // holding it.
 func (r *Redis) handback(repo, entry string) {
 	err := handbackScript.Run(r.bg, r.rdb, []string{r.key("jobs"), r.key("order", repo), r.key("lease", repo)},
-		entry, group, r.token(entry)).Err()
+		entry, group, r.token(entry), r.key("done"), repo).Err()
 	if err != nil {
 		// It stays in this replica's pending list: another replica claims
 		// it after a lease.
@@ -346,7 +390,7 @@ func (r *Redis) finish(entry string, j Job, parked error) {
 	for {
 		n, err := finishScript.Run(r.bg, r.rdb,
 			[]string{r.key("lease", j.Repo), r.key("order", j.Repo), r.key("jobs"), r.key("attempts"), r.key("dead"), r.key("delivery", j.ID)},
-			r.token(entry), entry, group, j.ID, mode, j.Repo, j.Data, why, j.Attempt, r.o.MaxDead).Int()
+			r.token(entry), entry, group, j.ID, mode, j.Repo, j.Data, why, j.Attempt, r.o.MaxDead, r.key("done")).Int()
 		switch {
 		case err == nil && n == 0:
 			r.o.Logger.Warn("a job finished after its lease passed to another replica: it may run again", "repo", j.Repo, "delivery", j.ID)

@@ -93,6 +93,7 @@ type Redis struct {
 	wakeups  map[string]chan struct{}  // wakes a waiting goroutine
 	stopping bool
 	stopc    chan struct{} // closed when Shutdown begins
+	freed    chan struct{} // wakes the reader
 	loops    sync.WaitGroup
 	workers  sync.WaitGroup
 
@@ -142,7 +143,7 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 	ro.ReadTimeout, ro.WriteTimeout = 5*time.Second, 5*time.Second
 	ro.PoolSize = max(ro.PoolSize, 2*o.MaxConcurrent+8)
 	r := &Redis{o: o, rdb: redis.NewClient(ro), consumer: o.Consumer, sem: make(chan struct{}, o.MaxConcurrent),
-		held: map[string]map[string]Job{}, working: map[string]bool{}, waiting: map[string]bool{}, wakeups: map[string]chan struct{}{}, stopc: make(chan struct{})}
+		held: map[string]map[string]Job{}, working: map[string]bool{}, waiting: map[string]bool{}, wakeups: map[string]chan struct{}{}, stopc: make(chan struct{}), freed: make(chan struct{}, 1)}
 	r.jobs, r.cancelJobs = context.WithCancel(context.Background())
 	r.bg, r.cancelBg = context.WithCancel(context.Background())
 	if err := r.rdb.XGroupCreateMkStream(ctx, r.key("jobs"), group, "0").Err(); err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {

@@ -28,7 +28,13 @@ func (r *Redis) read() {
 			n = maxHeld
 		}
 		if n <= 0 {
-			r.pause(r.o.Poll)
+			t := time.NewTimer(r.o.Poll)
+			select {
+			case <-t.C:
+			case <-r.freed:
+			case <-r.stopc:
+			}
+			t.Stop()
 			continue
 		}
 		res, err := r.rdb.XReadGroup(r.bg, &redis.XReadGroupArgs{Group: group, Consumer: r.consumer,
@@ -50,7 +56,8 @@ func (r *Redis) read() {
 	}
 }
 
-// free is how many more entries this replica takes: its run slots less
+// free is how many more entries this replica takes: twice its run slots
+// (the next jobs are read while the current ones run) less the entries of
 // the repositories it works on that are not waiting for another replica.
 func (r *Redis) free() int {
 	r.mu.Lock()
@@ -59,13 +66,21 @@ func (r *Redis) free() int {
 	for repo, es := range r.held {
 		held += len(es)
 		if !r.waiting[repo] {
-			busy++
+			busy += len(es)
 		}
 	}
 	if held >= maxHeld {
 		return 0
 	}
-	return min(r.o.MaxConcurrent-busy, maxHeld-held)
+	return min(2*r.o.MaxConcurrent-busy, maxHeld-held)
+}
+
+// signalFreed wakes the reader: a job finished or its repository waits.
+func (r *Redis) signalFreed() {
+	select {
+	case r.freed <- struct{}{}:
+	default:
+	}
 }
 
 // claim takes over, every half lease, the entries no replica has renewed
@@ -235,6 +250,7 @@ func (r *Redis) setWaiting(repo string, w bool) <-chan struct{} {
 	r.waiting[repo] = true
 	c := make(chan struct{}, 1)
 	r.wakeups[repo] = c
+	defer r.signalFreed()
 	return c
 }
 
@@ -328,8 +344,9 @@ func (r *Redis) drop(repo, entry string) {
 // forget stops holding an entry.
 func (r *Redis) forget(repo, entry string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	delete(r.held[repo], entry)
+	r.mu.Unlock()
+	r.signalFreed()
 }
 
 // handback gives an entry back to the group in its place and stops

@@ -1,4 +1,4 @@
-// Package internal_test enforces the import directions of DESIGN.md §4:
+// Package internal_test enforces the import directions of the package table (README, "How it is built"):
 // pure stages in the middle, I/O adapters at the edges, and the heavy SDKs
 // (msgraph-sdk-go, go-github) each confined to one adapter so that every
 // other package builds and tests in seconds.
@@ -88,7 +88,7 @@ func TestImportDirections(t *testing.T) {
 			case !known:
 				t.Errorf("package %s is not in the import table of internal/imports_test.go", pkg)
 			case rules != nil && !slices.Contains(rules, target):
-				t.Errorf("%s imports internal/%s: %s may import only %v (DESIGN.md §4)", path, target, pkg, rules)
+				t.Errorf("%s imports internal/%s: %s may import only %v (README, How it is built)", path, target, pkg, rules)
 			}
 		}
 		return nil

@@ -36,17 +36,21 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end scripts in testdata/script: the real CLI,
 // as a separate process, against an Entra emulator started for each script.
-// Each script starts in a copy of the repository's appreg.yaml and
-// registrations/.
+// Each script starts in a copy of testdata/repo: an appreg.yaml and four
+// registrations of the tests' own.
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		Setup:               setup,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra, "github": github, "gen-registrations": genRegistrations},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"entra": entra, "github": github, "gen-registrations": genRegistrations, "source-env": sourceEnv},
 		RequireExplicitExec: true,
 	})
 }
+
+// testRepo holds the settings and registrations every script starts with:
+// the tests' own, not the repository's registrations/, which users edit.
+const testRepo = "testdata/repo"
 
 const (
 	emulatorKey = "emulator"
@@ -54,10 +58,10 @@ const (
 )
 
 func setup(env *testscript.Env) error {
-	if err := copyTree("../../registrations", filepath.Join(env.WorkDir, "registrations")); err != nil {
+	if err := copyTree(testRepo+"/registrations", filepath.Join(env.WorkDir, "registrations")); err != nil {
 		return err
 	}
-	if err := copyTree("../../appreg.yaml", filepath.Join(env.WorkDir, "appreg.yaml")); err != nil {
+	if err := copyTree(testRepo+"/appreg.yaml", filepath.Join(env.WorkDir, "appreg.yaml")); err != nil {
 		return err
 	}
 	srv, err := emulator.Start(emulator.Options{
@@ -81,6 +85,7 @@ func setup(env *testscript.Env) error {
 	env.Setenv("APPREG_GRAPH_URL", srv.GraphURL())
 	env.Setenv("SSL_CERT_FILE", ca)
 	env.Setenv("APPREG_LAG_BACKOFF", "5ms")
+	env.Setenv("APPREG_REPOSITORY", "contoso/app-registrations")
 
 	// A fake GitHub for the action scripts, as GITHUB_API_URL with a token,
 	// and the webhook payloads they point GITHUB_EVENT_PATH at.
@@ -90,7 +95,7 @@ func setup(env *testscript.Env) error {
 	token := "ghs_" + rand.Text()
 	gh.AddToken(token)
 	// The repositories the example registrations deliver secrets to.
-	examples, diags := spec.Load("../../appreg.yaml")
+	examples, diags := spec.Load(testRepo + "/appreg.yaml")
 	if err := diags.Err(); err != nil {
 		return err
 	}
@@ -134,10 +139,14 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra add-password KEY JSON    add a client secret to an application (the value is discarded)
 //	entra create-sp APPID [JSON]   create an application's service principal, then patch it with JSON
 //	entra assignments KEY          print the app role ids granted to the app's service principal
+//	entra grant ROLE               grant appreg's identity a further Graph application permission
+//	entra add-users PREFIX N DOMAIN  create users PREFIX000@DOMAIN … (N of them)
+//	entra owners KEY               print the number of owners of an application
 //	entra faults k=v...            throttle=0.2 retry-after=0s lag=2 latency=10ms errors=0.1
 //	entra fail-next METHOD PATH STATUS [CODE]  fail the next matching request
 //	entra subst FILE               expand $VARS in FILE
 //	entra requests                 print the number of Graph requests served
+//	entra request-log              print "METHOD path count" per request kind served, sorted
 func entra(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: entra command args...")
@@ -182,6 +191,20 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 			err = srv.PatchServicePrincipal(args[1], props)
 		}
 		failed(err)
+	case "grant":
+		failed(srv.GrantOperator(args[1]))
+	case "add-users":
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		for i := range n {
+			srv.AddUser(fmt.Sprintf("%s%03d@%s", args[1], i, args[3]))
+		}
+	case "owners":
+		app, ok := srv.Application(args[1])
+		if !ok {
+			ts.Fatalf("no application %q", args[1])
+		}
+		fmt.Fprintf(ts.Stdout(), "owners: %d\n", len(srv.Owners(fmt.Sprint(app["id"]))))
 	case "app":
 		app, ok := srv.Application(args[1])
 		if !ok {
@@ -243,6 +266,16 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.WriteFile(path, []byte(os.Expand(string(data), ts.Getenv)), 0o644))
 	case "requests":
 		fmt.Fprintln(ts.Stdout(), srv.TotalRequests())
+	case "request-log":
+		stats := srv.Stats()
+		keys := make([]string, 0, len(stats))
+		for k := range stats {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(ts.Stdout(), "%s %d\n", k, stats[k])
+		}
 	default:
 		ts.Fatalf("entra: unknown command %q", args[0])
 	}
@@ -267,4 +300,30 @@ func copyTree(from, to string) error {
 		}
 		return os.WriteFile(dst, data, 0o644)
 	})
+}
+
+// sourceEnv waits (up to 10 s) for an env file that a background
+// `appreg emulator` writes, then sets its KEY=value lines:
+//
+//	source-env FILE
+func sourceEnv(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: source-env FILE")
+	}
+	path := ts.MkAbs(args[0])
+	var data []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var err error
+		if data, err = os.ReadFile(path); err == nil && len(data) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s was not written", path)
+		}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			ts.Setenv(k, strings.Trim(v, "'"))
+		}
+	}
 }

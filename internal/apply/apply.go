@@ -1,5 +1,5 @@
 // Package apply executes a plan through a narrow writer interface. Each
-// registration's change runs in the order DESIGN.md §5 gives (application,
+// registration's change runs in a fixed order (application,
 // service principal, owners, federated credentials, consent); registrations
 // run concurrently, after the registrations they reference. A failure stops
 // only its own registration (and those that depend on it). Every step is
@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -194,6 +195,11 @@ func (r *runner) change(ctx context.Context, c plan.Change) plan.Outcome {
 func (r *runner) steps(ctx context.Context, c plan.Change, out *plan.Outcome) error {
 	step := func(format string, args ...any) { out.Steps = append(out.Steps, fmt.Sprintf(format, args...)) }
 	if c.Action == plan.Delete {
+		// A rail under the plan's own rule: only an application this
+		// repository owns is ever deleted.
+		if c.Before == nil || c.Before.Observed == nil || !c.Before.Observed.Managed || !c.Before.Observed.Owned {
+			return fmt.Errorf("refusing to delete application %s: it is not managed by this repository (no %s tag of it)", c.AppID, appreg.RepoTagPrefix+"<this repository>")
+		}
 		if err := r.w.DeleteApplication(ctx, out.ObjectID); err != nil {
 			return err
 		}
@@ -258,19 +264,84 @@ func (r *runner) steps(ctx context.Context, c plan.Change, out *plan.Outcome) er
 		}
 		step("removed owner %s", o.Ref)
 	}
+	if err := r.federated(ctx, c, out.ObjectID, step); err != nil {
+		return err
+	}
+	return r.consent(ctx, c, spID, step)
+}
+
+// maxFederated is Graph's limit of federated credentials per application.
+const maxFederated = 20
+
+// federated writes and deletes federated credentials. Graph keeps issuer and
+// subject unique per application and at most 20 credentials, so a credential
+// being removed goes first when a written one keeps its issuer and subject
+// (a rename) or when writing first would pass the cap; otherwise writes go
+// first, so the application is never without a credential it had. When a
+// write after such a delete fails, the deleted credential is written back.
+func (r *runner) federated(ctx context.Context, c plan.Change, objectID string, step func(string, ...any)) error {
+	var observed []appreg.FederatedCredential
+	if c.Before != nil && c.Before.Credentials != nil {
+		observed = c.Before.Credentials.Federated
+	}
+	byName := map[string]appreg.FederatedCredential{}
+	for _, f := range observed {
+		byName[f.Name] = f
+	}
+	creates := 0
 	for _, f := range c.UpsertFederated {
-		if err := r.w.UpsertFederatedCredential(ctx, out.ObjectID, f); err != nil {
+		if _, ok := byName[f.Name]; !ok {
+			creates++
+		}
+	}
+	atCap := len(observed)+creates > maxFederated
+	first := map[string]appreg.FederatedCredential{} // removed before the writes, by name
+	for _, name := range c.RemoveFederated {
+		old, ok := byName[name]
+		if !ok {
+			continue
+		}
+		clash := slices.ContainsFunc(c.UpsertFederated, func(f appreg.FederatedCredential) bool {
+			return f.Issuer == old.Issuer && f.Subject == old.Subject
+		})
+		if clash || atCap {
+			first[name] = old
+		}
+	}
+	remove := func(name string) error {
+		if err := r.w.DeleteFederatedCredential(ctx, objectID, name); err != nil {
+			return err
+		}
+		step("deleted federated credential %s", name)
+		return nil
+	}
+	for _, name := range c.RemoveFederated {
+		if _, ok := first[name]; ok {
+			if err := remove(name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range c.UpsertFederated {
+		if err := r.w.UpsertFederatedCredential(ctx, objectID, f); err != nil {
+			for _, old := range first {
+				if rerr := r.w.UpsertFederatedCredential(ctx, objectID, old); rerr != nil {
+					return fmt.Errorf("%w; restoring federated credential %s deleted before it also failed: %v", err, old.Name, rerr)
+				}
+				step("restored federated credential %s after the failure", old.Name)
+			}
 			return err
 		}
 		step("wrote federated credential %s (%s)", f.Name, f.Subject)
 	}
 	for _, name := range c.RemoveFederated {
-		if err := r.w.DeleteFederatedCredential(ctx, out.ObjectID, name); err != nil {
-			return err
+		if _, ok := first[name]; !ok {
+			if err := remove(name); err != nil {
+				return err
+			}
 		}
-		step("deleted federated credential %s", name)
 	}
-	return r.consent(ctx, c, spID, step)
+	return nil
 }
 
 // resolve fills in the appIds of registrations created earlier in this run.

@@ -179,7 +179,7 @@ func TestStepOrderWithinARegistration(t *testing.T) {
 func TestDelete(t *testing.T) {
 	t.Parallel()
 	have := reg("old")
-	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true}
+	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true, Owned: true}
 	w := &fakeWriter{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{{Key: "old", Action: plan.Delete, Before: have, AppID: "app-old"}}}, Options{})
 	if diff := cmp.Diff([]string{"delete obj-old"}, w.calls); diff != "" {
@@ -197,6 +197,24 @@ func TestConsentWithoutServicePrincipalFails(t *testing.T) {
 	c.Grants = []plan.Grant{{ResourceAppID: "graph", Kind: "application", Value: "User.Read.All", ID: "r"}}
 	res := Run(t.Context(), &fakeWriter{}, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	if res.Outcomes[0].Status != plan.Failed || !strings.Contains(res.Outcomes[0].Error, "no service principal") {
+		t.Errorf("outcome %+v", res.Outcomes[0])
+	}
+}
+
+// TestDeleteRefusesAnotherRepositorysApplication is the rail under the
+// plan's ownership rule: a Delete of an application this repository does
+// not own (another repository's, or one managed before owners were
+// recorded) writes nothing.
+func TestDeleteRefusesAnotherRepositorysApplication(t *testing.T) {
+	t.Parallel()
+	have := reg("old")
+	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true, Repository: "contoso/other"}
+	w := &fakeWriter{}
+	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{{Key: "old", Action: plan.Delete, Before: have, AppID: "app-old"}}}, Options{})
+	if len(w.calls) != 0 {
+		t.Errorf("calls %v, want none", w.calls)
+	}
+	if res.Outcomes[0].Status != plan.Failed || !strings.Contains(res.Outcomes[0].Error, "not managed by this repository") {
 		t.Errorf("outcome %+v", res.Outcomes[0])
 	}
 }

@@ -1,10 +1,75 @@
 package appreg
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // MarkerTag is the tag appreg sets on every application it manages. appreg
 // only ever modifies or deletes applications that carry it.
 const MarkerTag = "appreg:managed"
+
+// RepoTagPrefix starts the tag that records which repository owns a managed
+// application: "appreg:repo:<owner>/<name>", lower case. A repository
+// reads, changes, rotates and deletes only the applications tagged with its
+// own name; taking one tagged with another name (or with none, as
+// applications managed before ownership was recorded are) is an adoption.
+const RepoTagPrefix = "appreg:repo:"
+
+// RepoTag is the ownership tag of repository ("owner/name").
+func RepoTag(repo string) string { return RepoTagPrefix + strings.ToLower(repo) }
+
+// IsOwnTag reports whether t is one of appreg's own tags (the marker or an
+// ownership tag): they are never shown as differences, never declared in a
+// file, and always set by appreg itself.
+func IsOwnTag(t string) bool {
+	return strings.EqualFold(t, MarkerTag) || len(t) >= len(RepoTagPrefix) && strings.EqualFold(t[:len(RepoTagPrefix)], RepoTagPrefix)
+}
+
+// NameIn returns the registration name that uniqueName has under a
+// repository's namePrefix: what follows the prefix, provided it is a whole
+// registration name ([a-z0-9-], 3–64 characters). A prefix match alone
+// never makes an application a repository's: "contoso-" matches
+// "contoso-eu-payments" as the name "eu-payments" just as "contoso-eu-"
+// matches it as "payments", and no rule on the string can tell which
+// repository meant it. Ownership is the RepoTag; the name only says which
+// file of a repository would declare the application.
+func NameIn(prefix, uniqueName string) (string, bool) {
+	name, ok := strings.CutPrefix(uniqueName, prefix)
+	if !ok || !ValidName(name) {
+		return "", false
+	}
+	return name, true
+}
+
+// ValidName reports whether s is a registration name: [a-z0-9-], 3–64.
+func ValidName(s string) bool {
+	if len(s) < 3 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// RepoOf returns the repository an application's tags name as its owner,
+// or "" when they name none. An application with two ownership tags (made
+// by hand) is owned by none of them.
+func RepoOf(tags []string) string {
+	owner := ""
+	for _, t := range tags {
+		if len(t) > len(RepoTagPrefix) && strings.EqualFold(t[:len(RepoTagPrefix)], RepoTagPrefix) {
+			if owner != "" {
+				return ""
+			}
+			owner = strings.ToLower(t[len(RepoTagPrefix):])
+		}
+	}
+	return owner
+}
 
 // Audience values are Graph's signInAudience values.
 const (
@@ -45,7 +110,7 @@ type Registration struct {
 	Source      Pos    `json:"-"`
 
 	// Adopt, in a desired registration, names an existing application to take
-	// over (DESIGN.md §3).
+	// over (README, "Adopting existing apps").
 	Adopt *Adopt `json:"adopt,omitempty"`
 
 	Description                *string           `json:"description,omitempty"`
@@ -312,6 +377,13 @@ type Observed struct {
 	ObjectID string `json:"objectId"`
 	AppID    string `json:"appId"`
 	Managed  bool   `json:"managed"` // carries MarkerTag
+	// Repository is the repository the application's ownership tag names
+	// (RepoTag), empty when it has none.
+	Repository string `json:"repository,omitempty"`
+	// Owned reports that Repository is the repository the run acts for:
+	// only then may the run change, rotate or delete the application
+	// without adopting it first.
+	Owned bool `json:"owned,omitempty"`
 	// ServicePrincipalID is the object id of the service principal, empty
 	// when there is none.
 	ServicePrincipalID string `json:"servicePrincipalId,omitempty"`

@@ -10,7 +10,15 @@ type Settings struct {
 	Defaults      Defaults `json:"defaults"`
 	Deletion      Deletion `json:"deletion"`
 	Policy        Policy   `json:"policy"`
+	Limits        Limits   `json:"limits"`
 	Source        Pos      `json:"-"`
+}
+
+// Limits bound what appreg reads from a repository.
+type Limits struct {
+	// MaxFileSize is the most bytes a registration file may have; larger
+	// ones are refused before they are parsed.
+	MaxFileSize int64 `json:"maxFileSize"`
 }
 
 // Defaults apply to every registration that leaves the field absent.

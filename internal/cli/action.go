@@ -101,8 +101,17 @@ func (w actionWiring) deps(o *action.Options) (action.Deps, error) {
 			if err != nil {
 				return nil, err
 			}
-			graphClient, err = newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, transport: transport, logger: w.logger}, w.getenv)
-			return graphClient, err
+			// The run acts for the repository of the event (GITHUB_REPOSITORY
+			// in a workflow, the delivery's repository in serve): it owns
+			// only the applications tagged with it.
+			graphClient, err = newGraph(graphConfig{url: o.Auth.GraphURL, credential: cred, transport: transport, logger: w.logger, repository: o.Repository}, w.getenv)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkTenantHint(ctx, graphClient, o.Config, actionTenant(o), w.getenv, actionCredentialHint); err != nil {
+				return nil, err
+			}
+			return graphClient, nil
 		},
 		Rotator: func(context.Context) (*rotate.Rotator, error) {
 			if graphClient == nil {

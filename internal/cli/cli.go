@@ -28,6 +28,31 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	noColor        bool // --no-color
+}
+
+// globalFlags removes the flags every command takes from args (anywhere
+// before "--") and records them: --no-color.
+func (e *env) globalFlags(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a == "--no-color" || a == "-no-color" {
+			e.noColor = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// color reports whether output to w is coloured: on a terminal, unless
+// --no-color or NO_COLOR (https://no-color.org: set and not empty) or
+// TERM=dumb say otherwise.
+func (e *env) color(w io.Writer) bool {
+	return !e.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(w)
 }
 
 // command is one subcommand.
@@ -61,6 +86,11 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 }
 
 func (e *env) main(ctx context.Context, args []string) int {
+	args = e.globalFlags(args)
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Fprintf(e.stdout, "appreg %s\n", version())
+		return ExitOK
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		e.usage(e.stdout)
 		if len(args) == 0 {
@@ -84,7 +114,8 @@ func (e *env) usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'appreg <command> -h' for a command's flags. Try 'appreg demo' first.")
+	fmt.Fprintln(w, "\nGlobal flags: --version, --no-color (also NO_COLOR).")
+	fmt.Fprintln(w, "Run 'appreg <command> -h' for a command's flags, examples and environment. Try 'appreg demo' first.")
 }
 
 // errChanges reports that a plan has changes (exit 2 with
@@ -125,6 +156,7 @@ type globals struct {
 	config   string
 	graphURL string
 	format   string
+	repo     string
 }
 
 func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
@@ -134,6 +166,27 @@ func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
 	if len(formats) > 0 {
 		fs.StringVar(&g.format, "format", formats[0], "output format: "+strings.Join(formats, ", "))
 	}
+}
+
+// registerRepo adds --repo: the repository whose applications the command
+// reads and writes. Its default is APPREG_REPOSITORY, else
+// GITHUB_REPOSITORY (set in every Actions workflow).
+func (g *globals) registerRepo(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&g.repo, "repo", envOr(e.getenv, "APPREG_REPOSITORY", e.getenv("GITHUB_REPOSITORY")),
+		"the GitHub repository (owner/name) these files belong to: appreg changes only the applications it owns (env APPREG_REPOSITORY or GITHUB_REPOSITORY)")
+}
+
+// checkRepo requires --repo: without it appreg cannot tell this
+// repository's applications from another's.
+func (g *globals) checkRepo(command string) error {
+	owner, name, ok := strings.Cut(g.repo, "/")
+	switch {
+	case g.repo == "":
+		return usageError("appreg %s needs the repository these files belong to: --repo owner/name (or APPREG_REPOSITORY); it changes only the applications that repository owns", command)
+	case !ok || owner == "" || name == "" || strings.ContainsAny(g.repo, " \t:") || strings.Count(g.repo, "/") != 1:
+		return usageError("--repo %q is not a GitHub repository: write owner/name", g.repo)
+	}
+	return nil
 }
 
 func (g *globals) checkFormat(formats ...string) error {
@@ -154,8 +207,7 @@ func parse(fs *flag.FlagSet, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fs.SetOutput(e.stdout)
-		fmt.Fprintf(e.stdout, "Usage: appreg %s [flags]\n\nFlags:\n", fs.Name())
-		fs.PrintDefaults()
+		writeHelp(e.stdout, fs.Name(), fs.PrintDefaults)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -178,28 +230,32 @@ func runVersion(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
-// version is the module version when built from a tagged module, else the
-// VCS revision.
+// version describes the binary from its build information: the module
+// version (a release tag, or the pseudo-version go derives from the
+// commit), the VCS revision and its time, and whether the tree was modified.
 func version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "(unknown)"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
+		return "(unknown version: built without module support)"
 	}
 	settings := map[string]string{}
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value
 	}
-	if rev := settings["vcs.revision"]; rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		if settings["vcs.modified"] == "true" {
-			rev += "-dirty"
-		}
-		return "devel " + rev
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
 	}
-	return "devel"
+	var details []string
+	if rev := settings["vcs.revision"]; rev != "" {
+		if settings["vcs.modified"] == "true" {
+			rev += ", modified"
+		}
+		details = append(details, "commit "+rev)
+	}
+	if t := settings["vcs.time"]; t != "" {
+		details = append(details, "committed "+t)
+	}
+	details = append(details, info.GoVersion)
+	return v + " (" + strings.Join(details, ", ") + ")"
 }

@@ -31,6 +31,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e)
+	grant := fs.String("grant", "", "comma-separated Graph application permissions to grant appreg's identity beyond the least privilege it has by default ("+strings.Join(emulator.LeastPrivilegeRoles, ", ")+")")
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
@@ -38,12 +39,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := emulator.Start(emulator.Options{TenantID: loaded.Settings.TenantID, Users: ownerUPNs(loaded.Desired)})
+	srv, err := emulator.Start(emulator.Options{TenantID: loaded.Settings.TenantID, Users: ownerUPNs(loaded.Desired), GrantRoles: splitList(*grant)})
 	if err != nil {
 		return fmt.Errorf("starting the emulator: %w", err)
 	}
 	defer srv.Close()
-	client, err := emulatorGraph(srv)
+	client, err := emulatorGraph(srv, demoRepository)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	rotator.Verifier = &graph.Verifier{AuthorityHost: srv.AuthorityHost(), TenantID: srv.TenantID(), Transport: srv.Client(), Backoff: 20 * time.Millisecond}
-	color := isTerminal(e.stdout)
+	color := e.color(e.stdout)
 	say := func(format string, args ...any) { fmt.Fprintf(e.stdout, "\n== "+format+"\n\n", args...) }
 
 	say("appreg demo: an Entra emulator is running at %s (tenant %s); nothing leaves this machine", srv.URL(), srv.TenantID())
@@ -123,7 +124,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "  %s/%s → %s (sealed for GitHub's public key; the value was never printed)\n", d.Registration, d.Secret, t)
 		}
 	}
-	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d. Try it yourself: appreg emulator --dir /tmp/entra\n", srv.TotalRequests())
+	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d.\n", srv.TotalRequests())
+	fmt.Fprintln(e.stdout, "Try it yourself: put appreg on PATH with 'go install ./cmd/appreg', then run\n"+
+		"'appreg emulator --dir /tmp/entra --github' and follow the README, section \"Try it against the emulator\".")
 	return nil
 }
 
@@ -164,9 +167,13 @@ func ownerUPNs(set *appreg.Set) []string {
 	return out
 }
 
+// demoRepository is the repository the demo acts for.
+const demoRepository = "contoso/appreg-demo"
+
 // emulatorGraph is a Graph client authenticated as the emulator's operator
-// application, through the real azidentity and msgraph-sdk-go clients.
-func emulatorGraph(srv *emulator.Server) (*graph.Client, error) {
+// application, through the real azidentity and msgraph-sdk-go clients,
+// acting for repository repo.
+func emulatorGraph(srv *emulator.Server, repo string) (*graph.Client, error) {
 	op := srv.Operator()
 	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
 		ClientOptions: azcore.ClientOptions{
@@ -178,7 +185,7 @@ func emulatorGraph(srv *emulator.Server) (*graph.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: 20 * time.Millisecond})
+	return graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: 20 * time.Millisecond, Repository: repo})
 }
 
 var displayNameLine = regexp.MustCompile(`(?m)^displayName:.*$`)

@@ -21,6 +21,9 @@ type graphConfig struct {
 	credential azcore.TokenCredential
 	transport  http.RoundTripper
 	logger     *slog.Logger
+	// repository is the GitHub repository ("owner/name") the run acts
+	// for: the owner recorded on what it writes (graph.Options.Repository).
+	repository string
 }
 
 // credential builds the Graph credential from the environment: a client
@@ -70,7 +73,7 @@ func authority(host, what string) (azcore.ClientOptions, bool, error) {
 // newGraph builds the Graph client. APPREG_LAG_BACKOFF shortens the wait
 // between replication-lag retries (tests and the emulator use milliseconds).
 func newGraph(c graphConfig, getenv func(string) string) (*graph.Client, error) {
-	opts := graph.Options{URL: c.url, Credential: c.credential, Transport: c.transport, Logger: c.logger}
+	opts := graph.Options{URL: c.url, Credential: c.credential, Transport: c.transport, Logger: c.logger, Repository: c.repository}
 	if v := getenv("APPREG_LAG_BACKOFF"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

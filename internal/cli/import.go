@@ -34,7 +34,8 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 func parseImportFlags(e *env, args []string) (*importOptions, error) {
 	flags := flag.NewFlagSet("import", flag.ContinueOnError)
 	o := &importOptions{names: map[string]string{}}
-	o.register(flags, e)
+	o.register(flags, e, "text", "json")
+	o.registerRepo(flags, e)
 	var ids, names listFlag
 	flags.Var(&ids, "app-id", "the Application (client) ID of an existing application to import (repeatable)")
 	flags.Var(&names, "name", "APPID=NAME: the registration name of an imported application (repeatable; default: from its display name)")
@@ -42,6 +43,9 @@ func parseImportFlags(e *env, args []string) (*importOptions, error) {
 	flags.BoolVar(&o.force, "force", false, "overwrite existing files, and import anew an application a file adopts but apply has not adopted yet")
 	flags.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
 	if err := parse(flags, e, args); err != nil {
+		return nil, err
+	}
+	if err := o.checkFormat("text", "json"); err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {
@@ -81,7 +85,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if _, err := os.Stat(regDir); err == nil {
 		loaded, _ = spec.Load(o.config)
 	}
-	g, err := o.graph(e)
+	g, err := o.graph(ctx, e, settings.TenantID)
 	if err != nil {
 		return err
 	}
@@ -106,16 +110,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
+	var written []importedFile
 	for _, im := range imported {
 		path := filepath.Join(out, im.Name+".yaml")
 		if err := os.WriteFile(path, im.Data, 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
-		fmt.Fprintf(e.stdout, "wrote %s: %q (appId %s)\n", path, im.DisplayName, im.AppID)
-		for _, n := range im.Notes {
-			fmt.Fprintf(e.stdout, "  note: %s\n", n)
-		}
+		written = append(written, importedFile{Path: filepath.ToSlash(path), Name: im.Name, AppID: im.AppID, DisplayName: im.DisplayName, Notes: im.Notes})
 	}
-	fmt.Fprintln(e.stdout, "\nReview the files, then open a pull request: the plan shows each adoption, and apply adopts them.")
-	return nil
+	return writeImported(e.stdout, o.format, written)
 }

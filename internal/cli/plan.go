@@ -32,6 +32,7 @@ func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	o := &planOptions{}
 	o.register(fs, e, "text", "markdown", "json")
+	o.registerRepo(fs, e)
 	fs.StringVar(&o.out, "out", "", "also write the plan (or result) as JSON to this file")
 	fs.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
 	if name == "plan" {
@@ -46,6 +47,9 @@ func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
 	if err := o.checkFormat("text", "markdown", "json"); err != nil {
 		return nil, err
 	}
+	if err := o.checkRepo(name); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -54,6 +58,15 @@ func (o *planOptions) logger(e *env) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// graphLogger is the Graph client's: its warnings (a user sign-in, a write
+// whose answer was lost) go to stderr even without --verbose.
+func (o *planOptions) graphLogger(e *env) *slog.Logger {
+	if o.verbose {
+		return o.logger(e)
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // load reads the files; diagnostics are printed and end the command.
@@ -67,12 +80,21 @@ func load(e *env, config string) (*spec.Result, error) {
 	return loaded, diags.Err()
 }
 
-func (o *planOptions) graph(e *env) (*graph.Client, error) {
+// graph builds the Graph client and signs in, refusing a credential of
+// another tenant than the one appreg.yaml names (tenant).
+func (o *planOptions) graph(ctx context.Context, e *env, tenant string) (*graph.Client, error) {
 	cred, err := credential(e.getenv)
 	if err != nil {
 		return nil, err
 	}
-	return newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.logger(e)}, e.getenv)
+	g, err := newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.graphLogger(e), repository: o.repo}, e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTenant(ctx, g, o.config, tenant, e.getenv); err != nil {
+		return nil, err
+	}
+	return g, nil
 }
 
 func runPlan(ctx context.Context, e *env, args []string) error {
@@ -84,8 +106,11 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.graph(e)
+	g, err := o.graph(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
+		return err
+	}
+	if err := checkDomains(ctx, e, g, loaded, o.config); err != nil {
 		return err
 	}
 	p, err := workflow.Plan(ctx, g, loaded)
@@ -114,7 +139,7 @@ func (o *planOptions) writePlan(e *env, p *plan.Plan) error {
 			return fmt.Errorf("writing the plan: %w", err)
 		}
 	}
-	return writePlan(e.stdout, o.format, p, isTerminal(e.stdout))
+	return writePlan(e.stdout, o.format, p, e.color(e.stdout))
 }
 
 func writePlan(w io.Writer, format string, p *plan.Plan, color bool) error {
@@ -137,8 +162,11 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	g, err := o.graph(e)
+	g, err := o.graph(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
+		return err
+	}
+	if err := checkDomains(ctx, e, g, loaded, o.config); err != nil {
 		return err
 	}
 	if !o.confirm {
@@ -146,8 +174,11 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := writePlan(e.stdout, o.format, p, isTerminal(e.stdout)); err != nil {
+		if err := writePlan(e.stdout, o.format, p, e.color(e.stdout)); err != nil {
 			return err
+		}
+		if !p.HasChanges() && !p.Diagnostics.HasErrors() {
+			return nil // nothing to apply: the tenant matches the files
 		}
 		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg apply --confirm' to apply this plan")
 		return silentError{code: ExitError}
@@ -158,7 +189,11 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	}
 	// No Gate: an operator's apply is not gated on pull request approvals
 	// (the Action's is); the operator's credentials are the approval.
-	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: o.logger(e), Rotator: r})
+	logger := o.logger(e)
+	if isTerminal(e.stderr) && o.format == "text" {
+		logger = newProgressLogger(e.stderr, logger)
+	}
+	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: logger, Rotator: r})
 	if err != nil {
 		return err
 	}
@@ -191,7 +226,7 @@ func (o *planOptions) writeResult(e *env, p *plan.Plan, res *plan.Result) error 
 	for _, d := range p.Diagnostics {
 		fmt.Fprintln(e.stderr, d.String())
 	}
-	return render.ResultText(e.stdout, res, render.Options{Color: isTerminal(e.stdout)})
+	return render.ResultText(e.stdout, res, render.Options{Color: e.color(e.stdout)})
 }
 
 // isTerminal reports whether w is a character device (colour output).

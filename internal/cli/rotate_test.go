@@ -87,7 +87,7 @@ func newRotation(t *testing.T) *rotation {
 	t.Cleanup(github.Close)
 	github.AddToken("secrets-token")
 	github.AddRepo("contoso/daemon")
-	g, err := emulatorGraph(srv)
+	g, err := emulatorGraph(srv, "contoso/daemon-apps")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func (r *rotation) rotate(now string) *workflow.Rotation {
 	r.t.Helper()
 	// A fresh client: tokens from before the clock moved have expired in the
 	// tenant's time.
-	g, err := emulatorGraph(r.srv)
+	g, err := emulatorGraph(r.srv, "contoso/daemon-apps")
 	if err != nil {
 		r.t.Fatal(err)
 	}

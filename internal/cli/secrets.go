@@ -89,6 +89,7 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("rotate", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e, "text", "markdown", "json")
+	g.registerRepo(fs, e)
 	var confirm, verbose bool
 	var now string
 	fs.BoolVar(&confirm, "confirm", false, "really rotate (without it, rotate only shows what is due)")
@@ -100,12 +101,15 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 	if err := g.checkFormat("text", "markdown", "json"); err != nil {
 		return err
 	}
+	if err := g.checkRepo("rotate"); err != nil {
+		return err
+	}
 	loaded, err := load(e, g.config)
 	if err != nil {
 		return err
 	}
 	o := planOptions{globals: g, verbose: verbose}
-	client, err := o.graph(e)
+	client, err := o.graph(ctx, e, loaded.Settings.TenantID)
 	if err != nil {
 		return err
 	}
@@ -114,15 +118,20 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 		if r, err = secretsFromEnv(e.getenv, loaded.Settings).rotator(client); err != nil {
 			return err
 		}
+		if d, ok := deliverersOf(r); ok && isTerminal(e.stderr) {
+			r.Deliverer = progressDeliverer{deliverer: d, w: e.stderr}
+		}
 	}
 	rot, err := workflow.Rotate(ctx, client, loaded, workflow.RotateOptions{Rotator: r, Now: now, DryRun: !confirm})
 	if err != nil {
 		return err
 	}
-	if err := writeRotation(e.stdout, g.format, rot, isTerminal(e.stdout)); err != nil {
+	if err := writeRotation(e.stdout, g.format, rot, e.color(e.stdout)); err != nil {
 		return err
 	}
 	switch {
+	case !confirm && !rotationDue(rot):
+		return nil // nothing is due: a dry run has nothing to confirm
 	case !confirm:
 		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg rotate --confirm' to rotate what is due")
 		return silentError{code: ExitError}
@@ -142,4 +151,23 @@ func writeRotation(w io.Writer, format string, rot *workflow.Rotation, color boo
 		return err
 	}
 	return render.RotationText(w, rot.Decisions, rot.Outcomes, render.Options{Color: color})
+}
+
+// rotationDue reports whether a dry run found work: a secret to create or
+// rotate, or old credentials to remove.
+func rotationDue(rot *workflow.Rotation) bool {
+	for _, d := range rot.Decisions {
+		if d.Due() || len(d.Remove) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func deliverersOf(r *rotate.Rotator) (deliverer, bool) {
+	if r == nil {
+		return deliverer{}, false
+	}
+	d, ok := r.Deliverer.(deliverer)
+	return d, ok
 }

@@ -39,6 +39,7 @@ type serveConfig struct {
 	httpClient     *http.Client // Graph and token requests (nil: default)
 	sync           bool
 	maxConcurrent  int
+	jobTimeout     time.Duration
 	logger         *slog.Logger
 	getenv         func(string) string
 	tempDir        string
@@ -91,6 +92,7 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 		Run:           runner.Run,
 		Sync:          c.sync,
 		MaxConcurrent: c.maxConcurrent,
+		JobTimeout:    c.jobTimeout,
 		Logger:        c.logger,
 	})
 }
@@ -149,11 +151,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var listen, graphURL string
 	var verbose bool
 	var maxConcurrent int
-	var shutdown time.Duration
+	var shutdown, jobTimeout time.Duration
 	fs.StringVar(&listen, "listen", envOr(e.getenv, "APPREG_LISTEN", ":8080"), "address to serve webhooks (POST /webhook or /) and GET /healthz on (env APPREG_LISTEN)")
 	fs.StringVar(&graphURL, "graph-url", e.getenv("APPREG_GRAPH_URL"), "Microsoft Graph v1.0 base URL (env APPREG_GRAPH_URL; default https://graph.microsoft.com/v1.0)")
 	fs.IntVar(&maxConcurrent, "max-concurrent", 4, "repositories worked on at once (each repository's events run one at a time, in order)")
 	fs.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long running jobs may take to finish before they are cancelled")
+	fs.DurationVar(&jobTimeout, "job-timeout", 15*time.Minute, "the deadline of one delivery's run (download, plan, apply); /healthz reports a run still going at twice this")
 	fs.BoolVar(&verbose, "v", false, "log at debug level (includes the Action's log of each run)")
 	if err := parse(fs, e, args); err != nil {
 		return err
@@ -162,7 +165,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c.graphURL, c.maxConcurrent, c.shutdownWindow = graphURL, maxConcurrent, shutdown
+	c.graphURL, c.maxConcurrent, c.shutdownWindow, c.jobTimeout = graphURL, maxConcurrent, shutdown, jobTimeout
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug

@@ -267,7 +267,7 @@ func TestServe(t *testing.T) {
 		t.Error("jupyterhub's secret was not delivered")
 	}
 	// The tenant now matches the files.
-	g, err := emulatorGraph(s.emu)
+	g, err := emulatorGraph(s.emu, "contoso/app-registrations")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,9 @@ func (s *Server) createApp(body map[string]any, uniqueName string, lag bool) (*a
 	a := &application{object: object{seq: s.t.nextSeq(), props: props}, secrets: map[string]*secret{}}
 	if lag {
 		a.vis = s.newVisibility()
+		if aud := str(props["signInAudience"]); aud == audienceOrgsAndMSA || aud == audiencePersonalMSA {
+			a.msaVis = s.newVisibility()
+		}
 	}
 	s.t.addApp(a)
 	return a, nil
@@ -112,7 +115,25 @@ func (s *Server) patchApp(a *application, body map[string]any) *apiError {
 		}
 		props[k] = merged
 	}
-	if err := s.t.validateApp(props, a.props, s.tenantID); err != nil {
+	// Writing an application with a personal-account audience right after
+	// creating it answers 409 Error_MsaAppDoesNotExist until the Microsoft
+	// account side exists (hashicorp/terraform-provider-azuread#1764).
+	if !s.seen(&a.msaVis) {
+		return &apiError{http.StatusConflict, "Error_MsaAppDoesNotExist", "The corresponding MSA application does not exist."}
+	}
+	// Until a write that disabled scopes or app roles has replicated, they
+	// still count as enabled: changing or removing them answers
+	// CannotDeleteOrUpdateEnabledEntitlement (Terraform's application
+	// resource retries it after disabling).
+	old := a.props
+	if a.enabledBefore != nil {
+		if s.seen(&a.disableVis) {
+			a.enabledBefore = nil
+		} else {
+			old = a.enabledBefore
+		}
+	}
+	if err := s.t.validateApp(props, old, s.tenantID); err != nil {
 		return err
 	}
 	if u := str(props["uniqueName"]); u != "" {
@@ -121,11 +142,40 @@ func (s *Server) patchApp(a *application, body map[string]any) *apiError {
 		}
 	}
 	oldName := str(a.props["displayName"])
+	if disables(a.props, props) {
+		if v := s.newVisibility(); v.reads > 0 || !v.until.IsZero() {
+			a.enabledBefore, a.disableVis = a.props, v
+		}
+	}
 	s.t.removeApp(a)
 	a.props = props
 	s.t.addApp(a)
 	s.syncSP(a, oldName)
 	return nil
+}
+
+// disables reports whether after disables an app role or scope that is
+// enabled in before.
+func disables(before, after map[string]any) bool {
+	perms := func(p map[string]any) []any {
+		api, _ := p["api"].(map[string]any)
+		scopes, _ := api["oauth2PermissionScopes"].([]any)
+		roles, _ := p["appRoles"].([]any)
+		return append(append([]any{}, roles...), scopes...)
+	}
+	after2 := perms(after)
+	for _, b := range perms(before) {
+		bm := b.(map[string]any)
+		if bm["isEnabled"] != true {
+			continue
+		}
+		for _, a := range after2 {
+			if am := a.(map[string]any); strings.EqualFold(str(am["id"]), str(bm["id"])) && am["isEnabled"] == false {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // syncSP copies what Entra derives from the application onto its service
@@ -234,6 +284,9 @@ func (s *Server) postApplication(r *request) *response {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := mayCreateApp(r); err != nil {
+		return s.fail(r, err)
+	}
 	owners, err := s.takeOwnersBind(body, "Application")
 	if err != nil {
 		return s.fail(r, err)
@@ -243,6 +296,7 @@ func (s *Server) postApplication(r *request) *response {
 		return s.fail(r, err)
 	}
 	a.owners = owners
+	ownCreated(r, &a.owners)
 	setBeta(&a.object, beta)
 	return s.created(r, withBeta(r, a.props, a.beta, betaApplicationTemplate()), "applications")
 }
@@ -274,10 +328,14 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 			if _, ok := body["displayName"]; !ok {
 				return s.fail(r, errInvalidValue("displayName", "Application"))
 			}
+			if err := mayCreateApp(r); err != nil {
+				return s.fail(r, err)
+			}
 			a, err := s.createApp(body, k.value, true)
 			if err != nil {
 				return s.fail(r, err)
 			}
+			ownCreated(r, &a.owners)
 			setBeta(&a.object, beta)
 			resp := s.created(r, withBeta(r, a.props, a.beta, betaApplicationTemplate()), "applications")
 			resp.header.Set("Preference-Applied", "create-if-missing")
@@ -287,6 +345,9 @@ func (s *Server) patchApplication(r *request, k appKey) *response {
 	}
 	if k.prop != "uniqueName" && !s.seen(&a.vis) {
 		return s.fail(r, errNotFound(k.value))
+	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
+		return s.fail(r, err)
 	}
 	if err := s.patchApp(a, body); err != nil {
 		return s.fail(r, err)
@@ -313,6 +374,9 @@ func (s *Server) deleteApplication(r *request, k appKey) *response {
 	defer s.mu.Unlock()
 	a, err := s.lookupApp(k)
 	if err != nil {
+		return s.fail(r, err)
+	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
 		return s.fail(r, err)
 	}
 	s.softDeleteApp(a)

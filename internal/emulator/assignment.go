@@ -102,6 +102,9 @@ func (s *Server) postAppRoleAssignedTo(r *request, k spKey) *response {
 	if resp != nil {
 		return resp
 	}
+	if err := mayAssign(r); err != nil {
+		return s.fail(r, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp, err := s.lookupSP(k)
@@ -121,6 +124,9 @@ func (s *Server) postAppRoleAssignment(r *request, k spKey) *response {
 	body, resp := s.decodeObject(r)
 	if resp != nil {
 		return resp
+	}
+	if err := mayAssign(r); err != nil {
+		return s.fail(r, err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -157,6 +163,9 @@ func (s *Server) getAssignment(r *request, k spKey, prop, nav, id string) *respo
 }
 
 func (s *Server) deleteAssignment(r *request, k spKey, prop, id string) *response {
+	if err := mayAssign(r); err != nil {
+		return s.fail(r, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sp, err := s.lookupSP(k)

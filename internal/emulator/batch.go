@@ -104,6 +104,7 @@ func (s *Server) runBatchItem(outer *request, it *batchItem) *response {
 	}
 	path, query, err := batchURL(it.URL, outer.version)
 	r := newRequest(it.Method, outer.version, path, query, header)
+	r.caller = outer.caller
 	if crid := header.Get("client-request-id"); crid == "" {
 		r.clientRequestID = outer.clientRequestID
 	}
@@ -116,7 +117,10 @@ func (s *Server) runBatchItem(outer *request, it *batchItem) *response {
 	}
 	pattern, h := s.route(r)
 	s.count("batch:"+routeKey(r, pattern), false)
-	if resp := s.injected(r, false); resp != nil {
+	if resp := s.readAllowed(r); resp != nil {
+		return resp
+	}
+	if resp := s.injected(r, false, h); resp != nil {
 		return resp
 	}
 	return h(r)

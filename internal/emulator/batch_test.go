@@ -9,7 +9,8 @@ import (
 
 func TestBatch(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{})
+	// The PATCH writes an application the operator does not own.
+	s := start(t, Options{GrantRoles: readWriteAll})
 	c := newClient(t, s)
 	app, err := s.CreateApplication(map[string]any{"displayName": "b"})
 	if err != nil {

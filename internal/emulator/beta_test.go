@@ -85,7 +85,8 @@ func TestCloudMetadata(t *testing.T) {
 
 func TestBetaOnlyProperties(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{})
+	// Service principals created without an owner are written to.
+	s := start(t, Options{GrantRoles: readWriteAll})
 	c := newClient(t, s)
 	app := c.must(http.StatusCreated, "POST", "/applications", map[string]any{"displayName": "beta"})
 	id, appID := app["id"].(string), app["appId"].(string)
@@ -182,7 +183,8 @@ func TestOwnersBindOnCreate(t *testing.T) {
 
 func TestServicePrincipalOwners(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{Users: []string{"alice@contoso.com"}})
+	// Adding owners to a service principal created without one.
+	s := start(t, Options{Users: []string{"alice@contoso.com"}, GrantRoles: readWriteAll})
 	c := newClient(t, s)
 	alice := s.AddUser("alice@contoso.com")
 	app := c.must(http.StatusCreated, "POST", "/applications", map[string]any{"displayName": "owned"})

@@ -3,6 +3,8 @@ package emulator
 import (
 	"fmt"
 	"strings"
+
+	"github.com/appreg/appreg/internal/catalog"
 )
 
 // The methods below give tests direct access to the tenant, like an edit in
@@ -100,6 +102,26 @@ func (s *Server) CreateServicePrincipal(appID string) (map[string]any, error) {
 		return nil, fmt.Errorf("creating service principal for %s: %w", appID, err)
 	}
 	return clone(sp.props).(map[string]any), nil
+}
+
+// GrantOperator grants the operator a further Microsoft Graph application
+// permission (an app role assignment on Microsoft Graph). Tokens issued
+// after it carry the role.
+func (s *Server) GrantOperator(role string) error {
+	p, ok := catalog.Graph().Lookup(catalog.Application, role)
+	if !ok {
+		return fmt.Errorf("granting %s: not a Microsoft Graph application permission", role)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	graphSP := s.t.sp(graphAppID, true)
+	_, err := s.assign(graphSP, map[string]any{
+		"principalId": s.operator.ServicePrincipalID, "resourceId": graphSP.id(), "appRoleId": strings.ToLower(p.ID),
+	})
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		return fmt.Errorf("granting %s to the operator: %w", role, err)
+	}
+	return nil
 }
 
 // ServicePrincipal returns the service principal of an appId.

@@ -12,6 +12,12 @@
 // beta-only properties the provider reads, owners@odata.bind on create and
 // service principal owners (terraform_test.go replays its requests).
 //
+// It is as strict as Graph: it enforces the permissions in the caller's
+// token (roles, or scp for a signed-in user), with the operator holding
+// LeastPrivilegeRoles unless told otherwise, and the rules of Graph that
+// appreg depends on (docs/graph-behaviour.md), each written from Graph's
+// documentation and cited where it is enforced.
+//
 // It serves tests, `appreg emulator` and `appreg demo`. It injects faults on
 // demand (latency, 429 with Retry-After, 503, replication lag, one-off
 // failures), counts requests for benchmarks, and is safe for concurrent use.

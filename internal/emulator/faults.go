@@ -45,6 +45,10 @@ type FailRule struct {
 	Code, Message string
 	// Times is how many requests fail (default 1).
 	Times int
+	// Effect makes the request take effect before its answer is replaced
+	// by the failure: a write whose answer was lost (a 5xx from a gateway
+	// after the directory committed it).
+	Effect bool
 }
 
 // SetFaults replaces the injected faults.
@@ -107,8 +111,11 @@ func (s *Server) takeRule(method, path string) (FailRule, bool) {
 // injected returns the failure to answer instead of handling a Graph
 // request or $batch item, or nil. outer says whether this is an HTTP request
 // (server errors are injected only there).
-func (s *Server) injected(r *request, outer bool) *response {
+func (s *Server) injected(r *request, outer bool, h handler) *response {
 	if rule, ok := s.takeRule(r.method, "/"+r.version+r.path); ok {
+		if rule.Effect {
+			h(r)
+		}
 		code, msg := rule.Code, rule.Message
 		if code == "" || msg == "" {
 			dc, dm := defaultError(rule.Status)

@@ -30,6 +30,24 @@ func TestFailNext(t *testing.T) {
 	}
 }
 
+// A rule with Effect lets the write happen and loses its answer: the
+// application gets the secret whose value the caller never sees.
+func TestFailNextWithEffect(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{})
+	c := newClient(t, s)
+	app := c.must(http.StatusCreated, "POST", "/applications", map[string]any{"displayName": "x"})
+	s.FailNext(FailRule{Method: "POST", PathContains: "/addPassword", Status: http.StatusServiceUnavailable, Effect: true})
+	got := c.must(http.StatusServiceUnavailable, "POST", "/applications/"+app["id"].(string)+"/addPassword", map[string]any{})
+	if _, leaked := got["secretText"]; leaked || errCode(got) != "ServiceUnavailable" {
+		t.Errorf("answer = %v", got)
+	}
+	after, _ := s.Application(app["id"].(string))
+	if n := len(after["passwordCredentials"].([]any)); n != 1 {
+		t.Errorf("the write took effect %d times, want once", n)
+	}
+}
+
 func TestServerErrorsAndThrottling(t *testing.T) {
 	t.Parallel()
 	s := start(t, Options{})

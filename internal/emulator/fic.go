@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-
-	"github.com/appreg/appreg/internal/appreg"
 )
 
 // ficName is the form Graph accepts for a federated credential name.
@@ -77,8 +75,8 @@ func (s *Server) writeFIC(a *application, f *object, body map[string]any) (*obje
 		}
 	}
 	if f == nil {
-		if len(a.fics) >= appreg.MaxFederatedCredentials {
-			return nil, errBadRequest("The application already has the maximum number (%d) of federated identity credentials.", appreg.MaxFederatedCredentials)
+		if len(a.fics) >= maxFederatedPerApp {
+			return nil, errBadRequest("The application already has the maximum number (%d) of federated identity credentials.", maxFederatedPerApp)
 		}
 		props["id"] = newGUID()
 		f = &object{seq: s.t.nextSeq(), props: props, vis: s.newVisibility()}
@@ -151,6 +149,9 @@ func (s *Server) postFIC(r *request, k appKey) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
+		return s.fail(r, err)
+	}
 	f, err := s.writeFIC(a, nil, body)
 	if err != nil {
 		return s.fail(r, err)
@@ -171,6 +172,9 @@ func (s *Server) patchFIC(r *request, k appKey, fk ficKey) *response {
 	defer s.mu.Unlock()
 	a, err := s.lookupApp(k)
 	if err != nil {
+		return s.fail(r, err)
+	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
 		return s.fail(r, err)
 	}
 	f := a.fic(fk)
@@ -201,6 +205,9 @@ func (s *Server) deleteFIC(r *request, k appKey, fk ficKey) *response {
 	defer s.mu.Unlock()
 	a, err := s.lookupApp(k)
 	if err != nil {
+		return s.fail(r, err)
+	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
 		return s.fail(r, err)
 	}
 	f := a.fic(fk)

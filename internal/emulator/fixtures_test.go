@@ -91,7 +91,8 @@ var appNested = map[string]bool{"web.redirectUriSettings": true}
 
 func TestDocumentationExamplesHaveTheSameShape(t *testing.T) {
 	t.Parallel()
-	s := start(t, Options{Users: []string{"owner@contoso.com"}})
+	// The application is seeded through the Go API: nobody owns it.
+	s := start(t, Options{Users: []string{"owner@contoso.com"}, GrantRoles: readWriteAll})
 	c := newClient(t, s)
 	ownerID := s.AddUser("owner@contoso.com")
 	app, err := s.CreateApplication(map[string]any{

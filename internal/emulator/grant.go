@@ -76,6 +76,9 @@ func (s *Server) listGrants(r *request) *response {
 }
 
 func (s *Server) postGrant(r *request) *response {
+	if err := mayGrant(r); err != nil {
+		return s.fail(r, err)
+	}
 	body, resp := s.decodeObject(r)
 	if resp != nil {
 		return resp
@@ -102,6 +105,9 @@ func (s *Server) getGrant(r *request, id string) *response {
 // patchGrant changes the scope of a grant, the only property Graph lets a
 // client update.
 func (s *Server) patchGrant(r *request, id string) *response {
+	if err := mayGrant(r); err != nil {
+		return s.fail(r, err)
+	}
 	body, resp := s.decodeObject(r)
 	if resp != nil {
 		return resp
@@ -142,6 +148,9 @@ func equalJSON(a, b any) bool {
 }
 
 func (s *Server) deleteGrant(r *request, id string) *response {
+	if err := mayGrant(r); err != nil {
+		return s.fail(r, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.t.grants[id] == nil {

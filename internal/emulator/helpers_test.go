@@ -11,6 +11,10 @@ import (
 	"testing"
 )
 
+// readWriteAll grants the operator Application.ReadWrite.All on top of the
+// least-privilege default, for tests of objects it does not own.
+var readWriteAll = []string{"Application.ReadWrite.All"}
+
 // start starts an emulator that is closed when the test ends.
 func start(t *testing.T, opts Options) *Server {
 	t.Helper()

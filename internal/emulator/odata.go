@@ -26,6 +26,10 @@ type request struct {
 
 	requestID       string
 	clientRequestID string
+
+	// caller is who signed the request (the outer request's for a $batch
+	// item); no permissions until authenticated.
+	caller *caller
 }
 
 // response is a Graph answer; body is nil for none.
@@ -247,14 +251,19 @@ func (s *Server) parseList(r *request, typeName string, props map[string]bool, e
 			return nil, s.graphError(r, http.StatusBadRequest, "Request_UnsupportedQuery", "$expand is not supported with advanced queries.")
 		}
 		q.expandOwner = true
-		// Graph pages directory objects with $expand at 100 at most,
-		// whatever $top asks (known issue 13635).
-		q.top = min(q.top, maxExpandPage)
+		// Graph documents a page size of at most 100 for directory
+		// objects listed with $expand (paging.md; known issue 13635:
+		// a larger $top is cut to 100 without a word). The emulator
+		// refuses the larger $top instead, so that a client relying on
+		// the silent cut is found here rather than on a real tenant.
+		if q.top > maxExpandPage {
+			return nil, s.badRequest(r, fmt.Sprintf("Invalid page size specified: '%d'. Must be between 1 and %d inclusive when $expand is used.", q.top, maxExpandPage))
+		}
 	}
 	return q, nil
 }
 
-// maxExpandPage is the page size limit Graph applies to lists with $expand.
+// maxExpandPage is the largest page Graph serves for lists with $expand.
 const maxExpandPage = 100
 
 // parseSelect parses $select against the known properties, returning the

@@ -169,6 +169,9 @@ func (s *Server) postOwnerRef(r *request, of ownersOf) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
+	if err := mayWriteOwned(r, *owners); err != nil {
+		return s.fail(r, err)
+	}
 	if err := s.addOwner(owners, id); err != nil {
 		return s.fail(r, err)
 	}
@@ -189,6 +192,9 @@ func (s *Server) deleteOwnerRef(r *request, of ownersOf, id string) *response {
 	defer s.mu.Unlock()
 	owners, err := of()
 	if err != nil {
+		return s.fail(r, err)
+	}
+	if err := mayWriteOwned(r, *owners); err != nil {
 		return s.fail(r, err)
 	}
 	for i, o := range *owners {

@@ -130,6 +130,9 @@ func (s *Server) postAddPassword(r *request, k appKey) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
+		return s.fail(r, err)
+	}
 	cred, err := s.addPassword(a, in, true)
 	if err != nil {
 		return s.fail(r, err)
@@ -151,6 +154,9 @@ func (s *Server) postRemovePassword(r *request, k appKey) *response {
 	defer s.mu.Unlock()
 	a, err := s.lookupApp(k)
 	if err != nil {
+		return s.fail(r, err)
+	}
+	if err := mayWriteOwned(r, a.owners); err != nil {
 		return s.fail(r, err)
 	}
 	if err := s.removePassword(a, keyID); err != nil {

@@ -119,6 +119,10 @@ func (s *Server) route(r *request) (string, handler) {
 			key := segs[1].name
 			return "/v1.0/users/{id}", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.getUser(r, key) }})
 		}
+	case "domains":
+		if len(segs) == 1 && !first.keyed {
+			return "/v1.0/domains", s.byMethod(map[string]handler{"GET": s.listDomains})
+		}
 	case "directoryObjects":
 		if len(segs) == 2 && !first.keyed {
 			id := segs[1].name
@@ -279,7 +283,7 @@ func newRequest(method, version, path string, query url.Values, header http.Head
 	}
 	return &request{
 		method: strings.ToUpper(method), version: version, path: path, query: query, header: header,
-		requestID: newGUID(), clientRequestID: crid,
+		requestID: newGUID(), clientRequestID: crid, caller: &caller{perm: map[string]bool{}},
 	}
 }
 
@@ -340,7 +344,10 @@ func (s *Server) handleGraph(ctx context.Context, hr *http.Request, r *request, 
 	if resp := s.authenticate(r); resp != nil {
 		return resp
 	}
-	if resp := s.injected(r, true); resp != nil {
+	if resp := s.readAllowed(r); resp != nil {
+		return resp
+	}
+	if resp := s.injected(r, true, h); resp != nil {
 		return resp
 	}
 	return h(r)

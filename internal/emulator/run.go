@@ -29,6 +29,15 @@ type RunOptions struct {
 	// Stats, when set, is a file that receives the request counts as JSON
 	// on shutdown.
 	Stats string
+	// Setup, when set, prepares the tenant before it is announced (seed
+	// applications); what it returns is printed.
+	Setup func(*Server) ([]string, error)
+	// Env are more KEY=value lines for DIR/env (a fake GitHub's URL and
+	// token), in order.
+	Env [][2]string
+	// GrantRoles are Graph application permissions the operator gets
+	// beyond LeastPrivilegeRoles.
+	GrantRoles []string
 }
 
 // Run serves an emulator until ctx is done. It writes DIR/ca.pem and
@@ -51,11 +60,17 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
-	s, err := Listen(o.Listen, Options{Users: o.Users})
+	s, err := Listen(o.Listen, Options{Users: o.Users, GrantRoles: o.GrantRoles})
 	if err != nil {
 		return fmt.Errorf("running emulator: %w", err)
 	}
 	defer s.Close()
+	var notes []string
+	if o.Setup != nil {
+		if notes, err = o.Setup(s); err != nil {
+			return fmt.Errorf("running emulator: %w", err)
+		}
+	}
 	s.SetFaults(Faults{Latency: o.Latency, ThrottleRate: o.ThrottleRate, LagFor: o.Lag})
 
 	caPath := filepath.Join(dir, "ca.pem")
@@ -83,6 +98,9 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	for _, kv := range env {
 		fmt.Fprintf(&b, "%s=%s\n", kv.k, shellQuote(kv.v))
 	}
+	for _, kv := range o.Env {
+		fmt.Fprintf(&b, "%s=%s\n", kv[0], shellQuote(kv[1]))
+	}
 	envPath := filepath.Join(dir, "env")
 	if err := writePrivate(envPath, b.String()); err != nil {
 		return fmt.Errorf("writing env file: %w", err)
@@ -94,6 +112,10 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  Cloud metadata:   %s/metadata/endpoints (ARM_METADATA_HOSTNAME, for Terraform)\n", s.URL())
 	fmt.Fprintf(stdout, "  CA certificate:   %s\n", caPath)
 	fmt.Fprintf(stdout, "  Operator app:     %s (secret in %s)\n", op.ClientID, envPath)
+	for _, n := range notes {
+		fmt.Fprintf(stdout, "  %s\n", n)
+	}
+	fmt.Fprintf(stdout, "  Its permissions:  %s (--grant adds more)\n", strings.Join(s.operatorRoles, ", "))
 	fmt.Fprintf(stdout, "Use it from a shell with:\n  set -a; . %s; set +a\n", shellQuote(envPath))
 	fmt.Fprintln(stdout, "Serving until interrupted.")
 

@@ -8,15 +8,6 @@ import (
 	"github.com/appreg/appreg/internal/catalog"
 )
 
-// operatorRoles are the Microsoft Graph application permissions granted to
-// the operator (appreg's own identity) in a fresh tenant.
-var operatorRoles = []string{
-	"Application.ReadWrite.All",
-	"AppRoleAssignment.ReadWrite.All",
-	"DelegatedPermissionGrant.ReadWrite.All",
-	"User.Read.All",
-}
-
 // firstPartyScopes are the delegated scopes of well-known first-party APIs
 // other than Microsoft Graph (user_impersonation, with the ids these APIs
 // publish).
@@ -86,6 +77,9 @@ func (s *Server) seed(users []string) error {
 			name = alias
 		}
 		sp := s.firstPartySP(appID, name)
+		if seedPermissions(sp, appID) {
+			continue
+		}
 		if id, ok := firstPartyScopes[appID]; ok {
 			sp.props["oauth2PermissionScopes"] = []any{map[string]any{
 				"adminConsentDescription": "Allow the application to access " + name + " on behalf of the signed-in user.",
@@ -143,7 +137,7 @@ func (s *Server) seedOperator(graphSP *servicePrincipal) error {
 	if apiErr != nil {
 		return fmt.Errorf("creating operator service principal: %w", apiErr)
 	}
-	for _, role := range operatorRoles {
+	for _, role := range s.operatorRoles { // LeastPrivilegeRoles and Options.GrantRoles
 		p, ok := catalog.Graph().Lookup(catalog.Application, role)
 		if !ok {
 			return fmt.Errorf("operator role %s is not in the Graph catalog", role)

@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger, when set, receives one line per request (never a body).
 	Logger *slog.Logger
+	// GrantRoles are Microsoft Graph application permissions the operator
+	// (appreg's own identity) holds beyond LeastPrivilegeRoles.
+	GrantRoles []string
 }
 
 // Credentials identify an application that can obtain tokens from the
@@ -60,6 +64,8 @@ type Server struct {
 	t        *tenant
 	issued   []string
 	operator Credentials
+	// operatorRoles are the operator's Graph application permissions.
+	operatorRoles []string
 
 	fmu    sync.Mutex // guards faults, rules and rng
 	faults Faults
@@ -135,6 +141,7 @@ func newServer(opts Options) (*Server, error) {
 		stats:    map[string]int{},
 	}
 	s.t = newTenant()
+	s.operatorRoles = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(LeastPrivilegeRoles), opts.GrantRoles...))))
 	if err := s.seed(opts.Users); err != nil {
 		return nil, fmt.Errorf("seeding tenant: %w", err)
 	}

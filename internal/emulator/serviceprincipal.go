@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/catalog"
 )
 
@@ -39,7 +38,7 @@ func (s *Server) createSP(body map[string]any, lag bool) (*servicePrincipal, *ap
 		return nil, err
 	}
 	appID := strings.ToLower(str(body["appId"]))
-	if !appreg.IsGUID(appID) {
+	if !isGUID(appID) {
 		return nil, errInvalidValue("appId", "ServicePrincipal")
 	}
 	if s.t.sp(appID, true) != nil {
@@ -65,7 +64,7 @@ func (s *Server) createSP(body map[string]any, lag bool) (*servicePrincipal, *ap
 		props["displayName"] = name
 		props["appDisplayName"] = name
 		props["servicePrincipalNames"] = []any{appID}
-		props["signInAudience"] = appreg.AudienceMultipleOrgs
+		props["signInAudience"] = audienceMultipleOrgs
 	default:
 		return nil, errNoBackingApp(appID)
 	}
@@ -185,6 +184,9 @@ func (s *Server) postServicePrincipal(r *request) *response {
 	if err != nil {
 		return s.fail(r, err)
 	}
+	if err := s.mayCreateSP(r, str(body["appId"])); err != nil {
+		return s.fail(r, err)
+	}
 	sp, err := s.createSP(body, true)
 	if err != nil {
 		return s.fail(r, err)
@@ -214,6 +216,9 @@ func (s *Server) patchServicePrincipal(r *request, k spKey) *response {
 				return s.fail(r, errReadOnly("appId"))
 			}
 			body["appId"] = k.value
+			if err := s.mayCreateSP(r, k.value); err != nil {
+				return s.fail(r, err)
+			}
 			sp, err := s.createSP(body, true)
 			if err != nil {
 				return s.fail(r, err)
@@ -228,6 +233,9 @@ func (s *Server) patchServicePrincipal(r *request, k spKey) *response {
 	if k.prop != "appId" && !s.seen(&sp.vis) {
 		return s.fail(r, errNotFound(k.value))
 	}
+	if err := mayWriteOwned(r, sp.owners); err != nil {
+		return s.fail(r, err)
+	}
 	if err := s.patchSP(sp, body); err != nil {
 		return s.fail(r, err)
 	}
@@ -240,6 +248,9 @@ func (s *Server) deleteServicePrincipal(r *request, k spKey) *response {
 	defer s.mu.Unlock()
 	sp, err := s.lookupSP(k)
 	if err != nil {
+		return s.fail(r, err)
+	}
+	if err := mayWriteOwned(r, sp.owners); err != nil {
 		return s.fail(r, err)
 	}
 	s.softDeleteSP(sp)

@@ -40,6 +40,14 @@ type application struct {
 	secrets map[string]*secret // by keyId
 	owners  []string           // directory object ids, in the order added
 	fics    []*object
+
+	// enabledBefore are the properties before a write that disabled scopes
+	// or app roles, in force until that write has replicated (disableVis).
+	enabledBefore map[string]any
+	disableVis    visibility
+	// msaVis is the lag of the Microsoft account side of an application
+	// created with a personal-account audience.
+	msaVis visibility
 }
 
 // secret is a password credential's value, kept only as a hash.

@@ -433,6 +433,12 @@ func (p *tfProvider) tfMetadata(s *Server) (login, graph string) {
 
 func TestTerraformProviderReplay(t *testing.T) {
 	t.Parallel()
+	// The operator has least privilege (Application.ReadWrite.OwnedBy), so
+	// the replayed configuration names the caller in the owners of both
+	// objects (owners = [data.azuread_client_config.current.object_id]),
+	// as Terraform's azuread docs require for that permission: the provider
+	// binds it on create and, finding it in the configuration, never
+	// removes it.
 	s := start(t, Options{})
 	op := s.Operator()
 	p := newTFProvider(t, s)
@@ -443,9 +449,8 @@ func TestTerraformProviderReplay(t *testing.T) {
 	p.tfToken(login, op.TenantID, graph, op)
 	v1 := graph + "v1.0"
 
-	// azuread_application: create with the caller as initial owner, the
-	// displayName round trip that proves replication, then the caller's
-	// removal (it is not in the configuration's owners).
+	// azuread_application: create with the caller as initial owner, then
+	// the displayName round trip that proves replication.
 	created := p.json("POST", v1+"/applications", map[string]any{
 		"@odata.type": "#microsoft.graph.application",
 		"api": map[string]any{
@@ -483,11 +488,9 @@ func TestTerraformProviderReplay(t *testing.T) {
 			"@odata.type": "#microsoft.graph.application", "displayName": name,
 		}).expect(t, "PATCH application displayName "+name, http.StatusNoContent)
 	}
-	p.json("DELETE", v1+"/applications/"+appID+"/owners/"+op.ServicePrincipalID+"/$ref", nil).
-		expect(t, "DELETE application owner ref", http.StatusNoContent)
 
 	// azuread_service_principal: look for an existing one, create it with
-	// a temporary description, set the real one, remove the caller.
+	// a temporary description (and the caller as owner), set the real one.
 	existing := checkList(t, "GET service principals by appId",
 		p.json("GET", v1+"/servicePrincipals?"+url.Values{"$filter": {"appId eq '" + clientID + "'"}}.Encode(), nil), tfServicePrincipalShape)
 	if len(existing) != 0 {
@@ -512,8 +515,6 @@ func TestTerraformProviderReplay(t *testing.T) {
 	p.json("PATCH", v1+"/servicePrincipals/"+spID, map[string]any{
 		"@odata.type": "#microsoft.graph.servicePrincipal", "description": nil,
 	}).expect(t, "PATCH service principal", http.StatusNoContent)
-	p.json("DELETE", v1+"/servicePrincipals/"+spID+"/owners/"+op.ServicePrincipalID+"/$ref", nil).
-		expect(t, "DELETE service principal owner ref", http.StatusNoContent)
 
 	// azuread_application_federated_identity_credential: read the
 	// application, create the credential, then poll until it has been seen
@@ -569,13 +570,13 @@ func TestTerraformProviderReplay(t *testing.T) {
 			"group_membership_claims": []string{}, "fallback_public_client_enabled": false,
 			"device_only_auth_enabled": false, "requested_access_token_version": 1, "mapped_claims_enabled": false,
 			"web_redirect_uris": []string{}, "implicit_access_token": false, "implicit_id_token": false,
-			"service_management_reference": "", "oauth2_post_response_required": false, "owners": []string{},
+			"service_management_reference": "", "oauth2_post_response_required": false, "owners": []string{op.ServicePrincipalID},
 		},
 		SP: map[string]any{
 			"object_id": spID, "client_id": clientID, "display_name": tfDisplayName, "description": "",
 			"account_enabled": true, "app_role_assignment_required": false, "notes": "", "login_url": "",
 			"preferred_single_sign_on_mode": "", "notification_email_addresses": []string{},
-			"alternative_names": []string{}, "tags": []string{}, "saml_metadata_url": "", "owners": []string{},
+			"alternative_names": []string{}, "tags": []string{}, "saml_metadata_url": "", "owners": []string{op.ServicePrincipalID},
 		},
 		FIC: map[string]any{
 			"credential_id": ficID, "display_name": tfFICName, "issuer": tfIssuer, "subject": tfSubject,
@@ -613,11 +614,9 @@ func TestTerraformProviderReplay(t *testing.T) {
 		"POST /{tenant}/oauth2/v2.0/token":                              2,
 		"POST /v1.0/applications":                                       1,
 		"PATCH /v1.0/applications/{id}":                                 2,
-		"DELETE /v1.0/applications/{id}/owners/{id}/$ref":               1,
 		"GET /v1.0/servicePrincipals":                                   1,
 		"POST /v1.0/servicePrincipals":                                  1,
 		"PATCH /v1.0/servicePrincipals/{id}":                            1,
-		"DELETE /v1.0/servicePrincipals/{id}/owners/{id}/$ref":          1,
 		"GET /v1.0/applications/{id}":                                   3,
 		"GET /beta/applications/{id}":                                   2,
 		"GET /v1.0/applications/{id}/owners":                            2,

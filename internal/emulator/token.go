@@ -7,15 +7,27 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/appreg/appreg/internal/appreg"
 )
+
+// graphAppID is Microsoft Graph's appId in every tenant.
+const graphAppID = "00000003-0000-0000-c000-000000000000"
 
 // graphAudiences are the audiences Microsoft Graph accepts in a token.
 var graphAudiences = map[string]bool{
 	"https://graph.microsoft.com":  true,
 	"https://graph.microsoft.com/": true,
-	appreg.MicrosoftGraphAppID:     true,
+	graphAppID:                     true,
+}
+
+// v1Claims turns claims into those of a v1.0 access token, the version
+// Entra issues for Microsoft Graph whatever endpoint was asked (Graph does
+// not set requestedAccessTokenVersion 2; access-token-claims-reference:
+// ver "1.0", iss https://sts.windows.net/{tid}/, appid and no azp).
+func v1Claims(claims map[string]any, tenantID string) {
+	claims["aud"] = "https://graph.microsoft.com"
+	claims["iss"] = "https://sts.windows.net/" + tenantID + "/"
+	claims["ver"] = "1.0"
+	delete(claims, "azp")
 }
 
 // tokenLifetime is how long access tokens live, as Entra answers
@@ -242,8 +254,12 @@ func (s *Server) token(tenantSeg string, form url.Values) (int, any) {
 		"ver":             "2.0",
 		"uti":             newLongID()[:22],
 	}
-	if str(resource.props["appId"]) == appreg.MicrosoftGraphAppID {
-		claims["aud"] = "https://graph.microsoft.com"
+	if str(resource.props["appId"]) == graphAppID {
+		v1Claims(claims, s.tenantID)
+		claims["appidacr"] = "1"
+		if form.Get("client_assertion") != "" {
+			claims["appidacr"] = "2"
+		}
 	}
 	if roles := s.grantedRoles(sp.id(), resource); len(roles) > 0 {
 		claims["roles"] = roles
@@ -283,7 +299,7 @@ func resourceOf(scope string) (string, bool) {
 func (s *Server) resourceSP(name string) *servicePrincipal {
 	if graphAudiences[name] || strings.EqualFold(strings.TrimSuffix(name, "/"), "https://graph.microsoft.com") ||
 		strings.EqualFold(strings.TrimRight(name, "/"), s.url) {
-		return s.t.sp(appreg.MicrosoftGraphAppID, true)
+		return s.t.sp(graphAppID, true)
 	}
 	if sp := s.t.sp(name, true); sp != nil {
 		return sp
@@ -347,7 +363,7 @@ func (s *Server) checkAssertion(a *application, form url.Values) (int, any) {
 func (s *Server) authenticate(r *request) *response {
 	deny := func(msg string) *response {
 		resp := s.graphError(r, http.StatusUnauthorized, "InvalidAuthenticationToken", msg)
-		resp.header.Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.url+`/`+s.tenantID+`/oauth2/authorize", client_id="`+appreg.MicrosoftGraphAppID+`"`)
+		resp.header.Set("WWW-Authenticate", `Bearer realm="", authorization_uri="`+s.url+`/`+s.tenantID+`/oauth2/authorize", client_id="`+graphAppID+`"`)
 		return resp
 	}
 	auth := r.header.Get("Authorization")
@@ -368,5 +384,6 @@ func (s *Server) authenticate(r *request) *response {
 	if !strings.EqualFold(str(claims["tid"]), s.tenantID) {
 		return deny("Access token validation failure. Invalid issuer.")
 	}
+	r.caller = newCaller(claims)
 	return nil
 }

@@ -122,16 +122,18 @@ func TestTokenEndpoint(t *testing.T) {
 	if roles, _ := claims["roles"].([]any); len(roles) != 1 || roles[0] != "User.Read.All" {
 		t.Errorf("roles = %v", claims["roles"])
 	}
-	if claims["oid"] != sp["id"] || claims["appid"] != appID || claims["aud"] != "https://graph.microsoft.com" || claims["iss"] != s.URL()+"/"+s.TenantID()+"/v2.0" {
+	if claims["oid"] != sp["id"] || claims["appid"] != appID || claims["aud"] != "https://graph.microsoft.com" ||
+		claims["iss"] != "https://sts.windows.net/"+s.TenantID()+"/" || claims["ver"] != "1.0" || claims["azp"] != nil {
 		t.Errorf("claims = %v", claims)
 	}
 	if exp := claims["exp"].(float64); int64(exp) != clk.Now().Add(3599*time.Second).Unix() {
 		t.Errorf("exp = %v", exp)
 	}
 
-	// Graph accepts the token until it expires.
+	// Graph accepts the token until it expires (User.Read.All reads users;
+	// reading other applications would need Application.Read.All).
 	client := &client{t: t, s: s, token: body["access_token"].(string)}
-	client.must(http.StatusOK, "GET", "/applications?$top=1", nil)
+	client.must(http.StatusOK, "GET", "/users?$top=1", nil)
 	clk.Add(time.Hour)
 	if got := client.must(http.StatusUnauthorized, "GET", "/applications?$top=1", nil); errCode(got) != "InvalidAuthenticationToken" {
 		t.Errorf("expired token: %v", got)

@@ -49,6 +49,9 @@ func (s *Server) createUser(body map[string]any) (*user, *apiError) {
 }
 
 func (s *Server) listUsers(r *request) *response {
+	if err := mayReadUsers(r); err != nil {
+		return s.fail(r, err)
+	}
 	q, resp := s.parseList(r, "user", userProps, false)
 	if resp != nil {
 		return resp
@@ -63,6 +66,9 @@ func (s *Server) listUsers(r *request) *response {
 }
 
 func (s *Server) getUser(r *request, key string) *response {
+	if err := mayReadUsers(r); err != nil {
+		return s.fail(r, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.t.user(key)

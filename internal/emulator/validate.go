@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
-
-	"github.com/appreg/appreg/internal/appreg"
 )
 
 // mergeValue applies a written value onto the current value at a property
@@ -97,12 +95,12 @@ var errEnabledPermission = &apiError{http.StatusBadRequest, "CannotDeleteOrUpdat
 	"Permission (scope or role) cannot be deleted or updated unless disabled first."}
 
 var audiences = map[string]bool{
-	appreg.AudienceMyOrg: true, appreg.AudienceMultipleOrgs: true,
-	appreg.AudienceMultipleOrgsAndPersonal: true, appreg.AudiencePersonalMicrosoftAccount: true,
+	audienceMyOrg: true, audienceMultipleOrgs: true,
+	audienceOrgsAndMSA: true, audiencePersonalMSA: true,
 }
 
 func personalAudience(a string) bool {
-	return a == appreg.AudienceMultipleOrgsAndPersonal || a == appreg.AudiencePersonalMicrosoftAccount
+	return a == audienceOrgsAndMSA || a == audiencePersonalMSA
 }
 
 // validateApp checks an application as it would be stored (after a POST or
@@ -175,12 +173,12 @@ func (t *tenant) validateApp(p, old map[string]any, tenantID string) *apiError {
 	total := 0
 	for _, it := range rra {
 		m := it.(map[string]any)
-		if !appreg.IsGUID(str(m["resourceAppId"])) {
+		if !isGUID(str(m["resourceAppId"])) {
 			return errInvalidValue("requiredResourceAccess", "Application")
 		}
 		for _, ra := range m["resourceAccess"].([]any) {
 			ram, ok := ra.(map[string]any)
-			if !ok || !appreg.IsGUID(str(ram["id"])) || (ram["type"] != "Scope" && ram["type"] != "Role") {
+			if !ok || !isGUID(str(ram["id"])) || (ram["type"] != "Scope" && ram["type"] != "Role") {
 				return errInvalidValue("requiredResourceAccess", "Application")
 			}
 			total++
@@ -200,9 +198,10 @@ func (t *tenant) validateApp(p, old map[string]any, tenantID string) *apiError {
 	if err := validatePermissions(scopes, "oauth2PermissionScopes", false); err != nil {
 		return err
 	}
+	var oldScopes []any
 	if old != nil {
 		oldAPI, _ := old["api"].(map[string]any)
-		oldScopes, _ := oldAPI["oauth2PermissionScopes"].([]any)
+		oldScopes, _ = oldAPI["oauth2PermissionScopes"].([]any)
 		oldRoles, _ := old["appRoles"].([]any)
 		if !enabledKept(oldRoles, roles) || !enabledKept(oldScopes, scopes) {
 			return errEnabledPermission
@@ -210,17 +209,27 @@ func (t *tenant) validateApp(p, old map[string]any, tenantID string) *apiError {
 	}
 	for _, pa := range api["preAuthorizedApplications"].([]any) {
 		m, _ := pa.(map[string]any)
-		if !appreg.IsGUID(str(m["appId"])) {
+		if !isGUID(str(m["appId"])) {
 			return errInvalidValue("api", "Application")
 		}
 		for _, id := range m["delegatedPermissionIds"].([]any) {
-			if !findByID(scopes, str(id)) {
-				return errBadRequest("Property PreAuthorizedApplication references applications that cannot be found.")
+			// Graph checks pre-authorized permission ids against the
+			// scopes the application had before this write: a scope
+			// defined in the same request body is not found
+			// (microsoftgraph/microsoft-graph-docs#20177; the error as
+			// reported in microsoftgraph/microsoft-graph-docs#12675).
+			if !findByID(scopes, str(id)) || !findByID(oldScopes, str(id)) {
+				return errUnknownPreAuthorized
 			}
 		}
 	}
 	return nil
 }
+
+// errUnknownPreAuthorized is Graph's answer to pre-authorizing a
+// permission id the application does not have (yet).
+var errUnknownPreAuthorized = &apiError{http.StatusBadRequest, "InvalidValue",
+	"Property api.preAuthorizedApplications.delegatedPermissionIds has a Permission Id that cannot be found in the AppPermissions sets."}
 
 func findByID(items []any, id string) bool {
 	for _, it := range items {
@@ -238,7 +247,7 @@ func validatePermissions(items []any, prop string, roles bool) *apiError {
 	for _, it := range items {
 		m := it.(map[string]any)
 		id := strings.ToLower(str(m["id"]))
-		if !appreg.IsGUID(id) || ids[id] {
+		if !isGUID(id) || ids[id] {
 			return errInvalidValue(prop, "Application")
 		}
 		ids[id] = true
@@ -318,12 +327,12 @@ func (t *tenant) validateIdentifierURIs(p map[string]any, aud, tenantID string) 
 		ok = false
 		switch strings.ToLower(u.Scheme) {
 		case "api":
-			ok = aud == appreg.AudienceMyOrg ||
+			ok = aud == audienceMyOrg ||
 				strings.EqualFold(u.Host, appID) || strings.EqualFold(u.Host, tenantID) || t.verified(u.Host)
 		case "https":
 			ok = t.verified(u.Hostname())
 		case "urn":
-			ok = aud == appreg.AudienceMyOrg
+			ok = aud == audienceMyOrg
 		}
 		if !ok {
 			return &apiError{http.StatusBadRequest, "HostNameNotOnVerifiedDomain",

@@ -47,6 +47,33 @@ type Options struct {
 	// GitHub asks for a longer wait, the call fails at once instead. Zero
 	// means one minute.
 	MaxRetryWait time.Duration
+	// Timeout bounds every request, the archive download included, from
+	// dialling to the end of the body; zero means DefaultTimeout. A
+	// GitHub that stops answering fails the call instead of holding a
+	// worker of appreg serve forever.
+	Timeout time.Duration
+}
+
+// DefaultTimeout bounds a GitHub request when Options.Timeout is zero.
+const DefaultTimeout = 2 * time.Minute
+
+// httpClient returns a copy of o.HTTPClient (or a new client) with
+// transport rt when given, and a timeout.
+func (o Options) httpClient(rt http.RoundTripper) *http.Client {
+	hc := &http.Client{}
+	if o.HTTPClient != nil {
+		*hc = *o.HTTPClient
+	}
+	if rt != nil {
+		hc.Transport = rt
+	}
+	switch {
+	case o.Timeout > 0:
+		hc.Timeout = o.Timeout
+	case hc.Timeout == 0:
+		hc.Timeout = DefaultTimeout
+	}
+	return hc
 }
 
 // Client calls the GitHub REST API. It is safe for concurrent use.
@@ -61,11 +88,7 @@ type Client struct {
 
 // New returns a Client that authenticates with o.Token.
 func New(o Options) (*Client, error) {
-	hc := o.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	g := github.NewClient(hc)
+	g := github.NewClient(o.httpClient(nil))
 	if o.Token != "" {
 		g = g.WithAuthToken(o.Token)
 	}
@@ -111,11 +134,7 @@ func NewInstallation(o Options, appID, installationID int64, privateKeyPEM []byt
 		return nil, fmt.Errorf("creating github app %d installation %d transport: %w", appID, installationID, err)
 	}
 	itr.BaseURL = strings.TrimSuffix(base.String(), "/")
-	hc := &http.Client{Transport: itr}
-	if o.HTTPClient != nil {
-		hc.Timeout = o.HTTPClient.Timeout
-	}
-	c, err := newClient(github.NewClient(hc), o)
+	c, err := newClient(github.NewClient(o.httpClient(itr)), o)
 	if err != nil {
 		return nil, err
 	}

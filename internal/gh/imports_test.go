@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestImports holds the line of DESIGN.md §4: gh imports no other appreg
+// TestImports holds the line of the package table (README, "How it is built"): gh imports no other appreg
 // package, and ghtest's non-test files import neither appreg nor go-github.
 func TestImports(t *testing.T) {
 	t.Parallel()

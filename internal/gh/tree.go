@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -62,7 +63,7 @@ func (c *Client) downloadTree(ctx context.Context, repo, sha, dir string) error 
 	}
 	resp, err := c.gh.Client().Do(req)
 	if err != nil {
-		return err
+		return redactURL(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -130,4 +131,20 @@ func untar(r io.Reader, dir string) error {
 			// regular files, and a link could point outside dir.
 		}
 	}
+}
+
+// redactURL removes the query from the URL a transport error names: the
+// archive link GitHub redirects to carries a download token there, and the
+// error ends up in logs.
+func redactURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return fmt.Errorf("%s (archive link): %w", ue.Op, ue.Err)
+	}
+	u.RawQuery, u.User, u.Fragment = "", nil, ""
+	return &url.Error{Op: ue.Op, URL: u.String() + "?(redacted)", Err: ue.Err}
 }

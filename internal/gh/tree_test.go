@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -174,6 +177,8 @@ func TestVerifyWebhook(t *testing.T) {
 		{name: "missing", signature: "", secret: secret, wantErr: true},
 		{name: "garbage", signature: "sha256=zz", secret: secret, wantErr: true},
 		{name: "no secret configured", signature: sign(nil, body), secret: nil, wantErr: true},
+		{name: "sha1 in the sha256 header", signature: signWith(sha1.New, "sha1=", secret, body), secret: secret, wantErr: true},
+		{name: "sha512 in the sha256 header", signature: signWith(sha512.New, "sha512=", secret, body), secret: secret, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,4 +205,11 @@ func TestVerifyWebhook(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signWith signs b with key as "<prefix><hex HMAC>".
+func signWith(h func() hash.Hash, prefix string, key, b []byte) string {
+	m := hmac.New(h, key)
+	m.Write(b)
+	return prefix + hex.EncodeToString(m.Sum(nil))
 }

@@ -1,8 +1,10 @@
 package gh
 
 import (
+	"crypto/sha256"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/google/go-github/v62/github"
 )
@@ -20,7 +22,10 @@ var ErrSignature = errors.New("webhook signature does not match")
 //
 // See https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries.
 func VerifyWebhook(r *http.Request, secret []byte) (event, delivery string, payload []byte, err error) {
-	if len(secret) == 0 || r.Header.Get(github.SHA256SignatureHeader) == "" {
+	// go-github accepts sha1= and sha512= in this header too; GitHub
+	// sends only sha256= in X-Hub-Signature-256, so nothing else is let in.
+	sig, ok := strings.CutPrefix(r.Header.Get(github.SHA256SignatureHeader), "sha256=")
+	if len(secret) == 0 || !ok || len(sig) != sha256.Size*2 {
 		return "", "", nil, ErrSignature
 	}
 	payload, err = github.ValidatePayload(r, secret)

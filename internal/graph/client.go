@@ -5,10 +5,14 @@
 // writes with idempotent operations: uniqueName upserts, owner references
 // that tolerate "already exists", consent that checks before it grants.
 //
-// Retries: the SDK's middleware retries 429/503/504 honouring Retry-After;
-// this package retries the same for $batch items (which the SDK does not)
-// and retries replication lag (404 or NoBackingApplicationObject right after
-// a create) with bounded backoff. Every other error surfaces with Graph's
+// Retries: the SDK's middleware retries 429/503/504 honouring Retry-After,
+// except for addPassword, which is not idempotent and is reconciled instead
+// (AddPassword); this package retries the same for $batch items (which the
+// SDK does not) and, with bounded backoff, the replication errors Graph
+// documents: 404 or NoBackingApplicationObject right after a create, 409
+// Error_MsaAppDoesNotExist after creating an app for personal accounts,
+// CannotDeleteOrUpdateEnabledEntitlement right after disabling a scope or
+// role (docs/graph-behaviour.md). Every other error surfaces with Graph's
 // code, message and request id.
 package graph
 
@@ -56,6 +60,12 @@ type Options struct {
 	LagRetries int
 	LagBackoff time.Duration
 	Logger     *slog.Logger
+	// Repository is the GitHub repository ("owner/name") the client acts
+	// for. Applications it writes carry its ownership tag
+	// (appreg.RepoTag), and ReadManaged marks as Owned only the
+	// applications tagged with it. Without it the client reads (nothing is
+	// Owned) but refuses to write an application.
+	Repository string
 }
 
 // Client reads and writes app registrations through Microsoft Graph.
@@ -69,9 +79,12 @@ type Client struct {
 
 	mu        sync.Mutex
 	resources map[string]*resource // by lower-case appId
+	disabled  map[string]bool      // object ids whose scopes or roles DisableFirst disabled
 
 	inflight chan struct{} // bounds the $batch requests in flight
 	doneMu   sync.Mutex    // serialises $batch item callbacks
+
+	userWarning sync.Once // says once that appreg signed in as a user
 }
 
 // resource is a resource API's service principal and permission catalog.
@@ -155,6 +168,7 @@ func New(o Options) (*Client, error) {
 		sdk: sdk, adapter: adapter,
 		cred: o.Credential, scope: scope, opts: o, log: o.Logger,
 		resources: map[string]*resource{},
+		disabled:  map[string]bool{},
 		inflight:  make(chan struct{}, batchConcurrency),
 	}, nil
 }
@@ -173,6 +187,9 @@ func (c *Client) Self(ctx context.Context) (appreg.Owner, error) {
 	var claims struct {
 		OID   string `json:"oid"`
 		AppID string `json:"appid"`
+		AZP   string `json:"azp"`
+		IDTyp string `json:"idtyp"`
+		SCP   string `json:"scp"`
 	}
 	if err := jwtClaims(tok.Token, &claims); err != nil {
 		return appreg.Owner{}, err
@@ -180,7 +197,23 @@ func (c *Client) Self(ctx context.Context) (appreg.Owner, error) {
 	if claims.OID == "" {
 		return appreg.Owner{}, errors.New("the Graph access token has no oid claim")
 	}
-	return appreg.Owner{Ref: "sp:" + claims.AppID, Kind: appreg.OwnerServicePrincipal, ID: claims.OID}, nil
+	// A delegated token (Azure CLI, DefaultAzureCredential on a laptop)
+	// names a user: oid is that person, not appreg's service principal
+	// (access-token-claims-reference: idtyp "user", scp). appreg then keeps
+	// no owner of its own: it neither labels the person sp:<appid> nor
+	// makes them owner of every application it manages.
+	if claims.IDTyp == "user" || claims.IDTyp == "" && claims.SCP != "" {
+		c.userWarning.Do(func() {
+			c.log.WarnContext(ctx, "signed in as a user, not as an application: appreg adds no owner of its own to the applications and service principals it manages (owners come from the files only); apply with an application identity to keep it an owner",
+				"userObjectId", claims.OID)
+		})
+		return appreg.Owner{}, nil
+	}
+	appID := claims.AppID
+	if appID == "" {
+		appID = claims.AZP // v2.0 tokens
+	}
+	return appreg.Owner{Ref: "sp:" + appID, Kind: appreg.OwnerServicePrincipal, ID: claims.OID}, nil
 }
 
 // Error is a failed Graph request, with what Graph said about it.
@@ -265,12 +298,24 @@ func status(err error) int {
 }
 
 // lagging reports whether err is what Graph answers while a just-created
-// object has not replicated yet.
+// object has not replicated yet: 404 Request_ResourceNotFound for the
+// object itself, NoBackingApplicationObject when creating the service
+// principal of a new application (Terraform's service_principal_resource.go
+// retries it), and 409 Error_MsaAppDoesNotExist when writing an application
+// with a personal-account audience just created
+// (hashicorp/terraform-provider-azuread#1764). Nothing else is retried.
 func lagging(err error) bool {
 	c := code(err)
 	return c == "Request_ResourceNotFound" || c == "NoBackingApplicationObject" || status(err) == http.StatusNotFound ||
+		c == "Error_MsaAppDoesNotExist" ||
 		strings.Contains(strings.ToLower(errMessage(err)), "does not reference a valid application object")
 }
+
+// disabling reports whether err is Graph refusing to change a scope or app
+// role that a write just disabled: the disable has not replicated yet
+// (Terraform's application resource retries CannotDeleteOrUpdateEnabledEntitlement
+// after disabling).
+func disabling(err error) bool { return code(err) == "CannotDeleteOrUpdateEnabledEntitlement" }
 
 func errMessage(err error) string {
 	var e *Error
@@ -283,10 +328,16 @@ func errMessage(err error) string {
 // retryLag runs op until it succeeds, fails with something other than
 // replication lag, or the bound is reached.
 func (c *Client) retryLag(ctx context.Context, what string, op func() error) error {
+	return c.retryWhile(ctx, what, lagging, op)
+}
+
+// retryWhile runs op until it succeeds, fails with an error retry does not
+// accept, or the bound is reached.
+func (c *Client) retryWhile(ctx context.Context, what string, retry func(error) bool, op func() error) error {
 	wait := c.opts.LagBackoff
 	var err error
 	for attempt := 0; ; attempt++ {
-		if err = op(); err == nil || !lagging(err) || attempt >= c.opts.LagRetries {
+		if err = op(); err == nil || !retry(err) || attempt >= c.opts.LagRetries {
 			return err
 		}
 		c.log.DebugContext(ctx, "graph replication lag, retrying", "op", what, "attempt", attempt+1, "wait", wait)

@@ -45,9 +45,9 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 		},
 	}
 	r.Observed.Managed = slices.Contains(r.Tags, appreg.MarkerTag)
-	if prefix != "" && strings.HasPrefix(r.UniqueName, prefix) || prefix == "" && r.UniqueName != "" {
-		r.Name = strings.TrimPrefix(r.UniqueName, prefix)
-	}
+	r.Observed.Repository = appreg.RepoOf(r.Tags)
+	r.Tags = slices.DeleteFunc(r.Tags, func(t string) bool { return appreg.IsOwnTag(t) && t != appreg.MarkerTag })
+	r.Name, _ = appreg.NameIn(prefix, r.UniqueName)
 	web := &appreg.Web{HomePageURL: ptr(""), LogoutURL: ptr(""), RedirectURIs: []string{},
 		ImplicitGrant: &appreg.ImplicitGrant{AccessTokens: ptr(false), IDTokens: ptr(false)}}
 	if w := a.GetWeb(); w != nil {
@@ -136,14 +136,7 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 	}
 	r.InstanceLock = &lock
 	for _, pc := range a.GetPasswordCredentials() {
-		c := appreg.PasswordCredential{KeyID: uuidString(pc.GetKeyId()), DisplayName: deref(pc.GetDisplayName()), Hint: deref(pc.GetHint())}
-		if t := pc.GetStartDateTime(); t != nil {
-			c.Start = *t
-		}
-		if t := pc.GetEndDateTime(); t != nil {
-			c.End = *t
-		}
-		r.Observed.Passwords = append(r.Observed.Passwords, c)
+		r.Observed.Passwords = append(r.Observed.Passwords, passwordCredential(pc))
 	}
 	for _, o := range a.GetOwners() {
 		r.Owners = append(r.Owners, owner(o))
@@ -197,8 +190,9 @@ func claimModels(in []appreg.OptionalClaim) []models.OptionalClaimable {
 
 // applicationModel builds the PATCH body for an application: the managed
 // fields of want, each complex property overlaid on what the tenant has so
-// that unmanaged sub-fields survive. Tags always carry appreg's marker.
-func applicationModel(want, have *appreg.Registration, access []appreg.ResourceAccess, appID string) models.Applicationable {
+// that unmanaged sub-fields survive. Tags always carry appreg's marker and
+// the ownership tag of repo, and no other repository's.
+func applicationModel(want, have *appreg.Registration, access []appreg.ResourceAccess, appID, repo string) models.Applicationable {
 	if have == nil {
 		have = &appreg.Registration{}
 	}
@@ -212,8 +206,8 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 	if tags == nil {
 		tags = have.Tags
 	}
-	tags = slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return t == appreg.MarkerTag })
-	a.SetTags(append(tags, appreg.MarkerTag))
+	tags = slices.DeleteFunc(slices.Clone(tags), appreg.IsOwnTag)
+	a.SetTags(append(tags, appreg.MarkerTag, appreg.RepoTag(repo)))
 	if want.IdentifierURIs != nil && appID != "" {
 		uris := make([]string, len(want.IdentifierURIs))
 		for i, u := range want.IdentifierURIs {
@@ -432,4 +426,16 @@ func parseUUID(s string) *uuid.UUID {
 		return nil
 	}
 	return &id
+}
+
+// passwordCredential converts a password credential's metadata.
+func passwordCredential(pc models.PasswordCredentialable) appreg.PasswordCredential {
+	c := appreg.PasswordCredential{KeyID: uuidString(pc.GetKeyId()), DisplayName: deref(pc.GetDisplayName()), Hint: deref(pc.GetHint())}
+	if t := pc.GetStartDateTime(); t != nil {
+		c.Start = *t
+	}
+	if t := pc.GetEndDateTime(); t != nil {
+		c.End = *t
+	}
+	return c
 }

@@ -20,11 +20,28 @@ import (
 // through the real azidentity and msgraph-sdk-go clients.
 func start(tb testing.TB) (*emulator.Server, *graph.Client) {
 	tb.Helper()
-	srv, err := emulator.Start(emulator.Options{Users: []string{"alice@contoso.com"}})
+	return startWith(tb, emulator.Options{Users: []string{"alice@contoso.com"}})
+}
+
+// startWith is start with an emulator of options o.
+func startWith(tb testing.TB, o emulator.Options) (*emulator.Server, *graph.Client) {
+	tb.Helper()
+	srv, err := emulator.Start(o)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { srv.Close() })
+	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: operatorCredential(tb, srv), Transport: srv.Client().Transport, LagBackoff: time.Millisecond, Repository: testRepo})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return srv, c
+}
+
+// operatorCredential signs in as the emulator's operator with the real
+// azidentity client.
+func operatorCredential(tb testing.TB, srv *emulator.Server) *azidentity.ClientSecretCredential {
+	tb.Helper()
 	op := srv.Operator()
 	cred, err := azidentity.NewClientSecretCredential(op.TenantID, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
 		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: srv.AuthorityHost()}, Transport: srv.Client()},
@@ -33,19 +50,18 @@ func start(tb testing.TB) (*emulator.Server, *graph.Client) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := graph.New(graph.Options{URL: srv.GraphURL(), Credential: cred, Transport: srv.Client().Transport, LagBackoff: time.Millisecond})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return srv, c
+	return cred
 }
+
+// testRepo is the repository the test client acts for.
+const testRepo = "contoso/apps"
 
 // seedApp creates an application directly in the tenant, as if made earlier.
 func seedApp(tb testing.TB, srv *emulator.Server, uniqueName string, managed bool) map[string]any {
 	tb.Helper()
 	props := map[string]any{"displayName": "App " + uniqueName, "uniqueName": uniqueName}
 	if managed {
-		props["tags"] = []any{appreg.MarkerTag}
+		props["tags"] = []any{appreg.MarkerTag, appreg.RepoTag(testRepo)}
 	}
 	app, err := srv.CreateApplication(props)
 	if err != nil {
@@ -57,7 +73,7 @@ func seedApp(tb testing.TB, srv *emulator.Server, uniqueName string, managed boo
 func TestReadManagedTakesMarkedAppsWithThePrefix(t *testing.T) {
 	t.Parallel()
 	srv, c := start(t)
-	for _, n := range []string{"contoso-a", "contoso-b", "fabrikam-c"} {
+	for _, n := range []string{"contoso-app", "contoso-bpp", "fabrikam-cpp"} {
 		seedApp(t, srv, n, true)
 	}
 	seedApp(t, srv, "contoso-unmanaged", false)
@@ -69,7 +85,7 @@ func TestReadManagedTakesMarkedAppsWithThePrefix(t *testing.T) {
 	for _, r := range set.Registrations {
 		names = append(names, r.Name+"="+r.UniqueName)
 	}
-	if got, want := strings.Join(names, " "), "a=contoso-a b=contoso-b"; got != want {
+	if got, want := strings.Join(names, " "), "app=contoso-app bpp=contoso-bpp"; got != want {
 		t.Errorf("read %q, want %q", got, want)
 	}
 }

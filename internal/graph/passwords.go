@@ -14,6 +14,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	khttp "github.com/microsoft/kiota-http-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
@@ -24,18 +26,46 @@ import (
 // only in this response; it goes straight into an appreg.SecretValue, which
 // never prints. A just-created application may not have replicated yet, so
 // lag is retried.
+//
+// addPassword is not idempotent: a request that failed with 429, a 5xx or
+// no answer may have added a secret whose value nobody received. It is
+// therefore never retried blindly (the SDK's retry is off for it): after
+// such a failure appreg reads the application's passwordCredentials,
+// removes any secret that attempt added (same displayName and end), and
+// only then tries again: as many times as the SDK would retry
+// (Options.MaxRetries), waiting from Options.LagBackoff doubling up to 10 s.
 func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, end time.Time) (appreg.PasswordCredential, appreg.SecretValue, error) {
 	body := applications.NewItemAddPasswordPostRequestBody()
 	pc := models.NewPasswordCredential()
 	pc.SetDisplayName(&displayName)
 	pc.SetEndDateTime(&end)
 	body.SetPasswordCredential(pc)
+	noRetry := &applications.ItemAddPasswordRequestBuilderPostRequestConfiguration{Options: []abstractions.RequestOption{
+		&khttp.RetryHandlerOptions{ShouldRetry: func(time.Duration, int, *http.Request, *http.Response) bool { return false }},
+	}}
 	var got models.PasswordCredentialable
-	err := c.retryLag(ctx, "adding a client secret", func() error {
-		var err error
-		got, err = c.sdk.Applications().ByApplicationId(objectID).AddPassword().Post(ctx, body, nil)
-		return wrap(err, "adding client secret %q to application %s", displayName, objectID)
-	})
+	var err error
+	wait := c.opts.LagBackoff
+	for attempt := 0; ; attempt++ {
+		err = c.retryLag(ctx, "adding a client secret", func() error {
+			var err error
+			got, err = c.sdk.Applications().ByApplicationId(objectID).AddPassword().Post(ctx, body, noRetry)
+			return wrap(err, "adding client secret %q to application %s", displayName, objectID)
+		})
+		if err == nil || !ambiguous(err) || attempt >= c.opts.MaxRetries {
+			break
+		}
+		c.log.WarnContext(ctx, "addPassword failed without a clear answer; removing any secret it added before trying again", "application", objectID, "error", err)
+		if rerr := c.removeUnheldPasswords(ctx, objectID, displayName, end); rerr != nil {
+			return appreg.PasswordCredential{}, appreg.SecretValue{}, fmt.Errorf("%w; reconciling the application's secrets after it: %w", err, rerr)
+		}
+		select {
+		case <-ctx.Done():
+			return appreg.PasswordCredential{}, appreg.SecretValue{}, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 10*time.Second)
+	}
 	if err != nil {
 		return appreg.PasswordCredential{}, appreg.SecretValue{}, err
 	}
@@ -50,6 +80,49 @@ func (c *Client) AddPassword(ctx context.Context, objectID, displayName string, 
 		cred.End = *t
 	}
 	return cred, appreg.NewSecretValue(deref(got.GetSecretText())), nil
+}
+
+// ListPasswords reads an application's client secrets, metadata only
+// (Graph never returns values after addPassword). Rotation reads them
+// right after adding one, to find a concurrent run's.
+func (c *Client) ListPasswords(ctx context.Context, objectID string) ([]appreg.PasswordCredential, error) {
+	a, err := c.sdk.Applications().ByApplicationId(objectID).Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: []string{"id", "passwordCredentials"}},
+	})
+	if err != nil {
+		return nil, wrap(err, "reading the client secrets of application %s", objectID)
+	}
+	var out []appreg.PasswordCredential
+	for _, pc := range a.GetPasswordCredentials() {
+		out = append(out, passwordCredential(pc))
+	}
+	return out, nil
+}
+
+// ambiguous reports whether a failed write may have taken effect: no HTTP
+// answer, 429 or a server error.
+func ambiguous(err error) bool {
+	st := status(err)
+	return st == 0 || st == http.StatusTooManyRequests || st >= 500
+}
+
+// removeUnheldPasswords removes the application's secrets named displayName
+// that end at end (to the second): ones an addPassword whose answer was lost
+// added, whose value nobody holds.
+func (c *Client) removeUnheldPasswords(ctx context.Context, objectID, displayName string, end time.Time) error {
+	creds, err := c.ListPasswords(ctx, objectID)
+	if err != nil {
+		return err
+	}
+	for _, p := range creds {
+		if p.DisplayName != displayName || p.End.Sub(end).Abs() >= time.Second {
+			continue
+		}
+		if err := c.RemovePassword(ctx, objectID, p.KeyID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RemovePassword removes a client secret; one that is gone already is not

@@ -30,12 +30,15 @@ const expandOwnersCap = 20
 var markerFilter = fmt.Sprintf("tags/any(t:t eq '%s')", appreg.MarkerTag)
 
 // ReadManaged reads every application carrying appreg's marker whose
-// uniqueName starts with prefix, plus the applications named by adopt
+// uniqueName is prefix + a registration name (appreg.NameIn), plus the applications named by adopt
 // (appIds), with their service principals, owners, federated credentials
 // and password credential metadata. Tenant-wide consent is read only for
 // the applications whose consent the files manage: consent holds their
 // names (or, for adopted ones, appIds). Permission ids are translated to
-// names through each resource API's catalog.
+// names through each resource API's catalog. Applications owned by other
+// repositories are read too, so that the plan can show a file that claims
+// one as an adoption; only those tagged with the client's Repository are
+// Owned.
 //
 // Requests: the application list (owners expanded, so Graph pages it at 100), the list
 // of managed service principals, then $batch for federated credentials and
@@ -59,11 +62,12 @@ func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string,
 	}()
 	var pending errgroup.Group
 	apps, err := c.listApplications(ctx, prefix, func(page []*appreg.Registration) error {
-		steps, err := c.appSteps(ctx, page)
+		fu := &followUps{}
+		steps, err := c.appSteps(ctx, page, fu)
 		if err != nil {
 			return err
 		}
-		pending.Go(func() error { return c.batch(ctx, steps) })
+		pending.Go(func() error { return c.batchFollowing(ctx, steps, fu) })
 		return nil
 	})
 	<-spDone
@@ -78,8 +82,9 @@ func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string,
 	adopted, err := c.readAdopted(ctx, adopt, apps)
 	if err == nil {
 		var steps []step
-		if steps, err = c.appSteps(ctx, adopted); err == nil {
-			pending.Go(func() error { return c.batch(ctx, steps) })
+		fu := &followUps{}
+		if steps, err = c.appSteps(ctx, adopted, fu); err == nil {
+			pending.Go(func() error { return c.batchFollowing(ctx, steps, fu) })
 		}
 	}
 	if werr := pending.Wait(); err == nil {
@@ -89,6 +94,9 @@ func (c *Client) ReadManaged(ctx context.Context, prefix string, adopt []string,
 		return nil, err
 	}
 	apps = append(apps, adopted...)
+	for _, r := range apps {
+		r.Observed.Owned = r.Observed.Managed && c.opts.Repository != "" && r.Observed.Repository == strings.ToLower(c.opts.Repository)
+	}
 	if err := c.readServicePrincipals(ctx, apps, sps); err != nil {
 		return nil, err
 	}
@@ -114,7 +122,7 @@ const pageSize = 100
 // listApplications lists the managed applications with the prefix, handing
 // every pageSize of them to page as they arrive.
 func (c *Client) listApplications(ctx context.Context, prefix string, page func([]*appreg.Registration) error) ([]*appreg.Registration, error) {
-	top := int32(999)
+	top := int32(pageSize) // Graph's largest page with $expand
 	resp, err := c.sdk.Applications().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
 			Filter: &markerFilter, Select: appSelect, Top: &top, Expand: []string{"owners"},
@@ -131,7 +139,7 @@ func (c *Client) listApplications(ctx context.Context, prefix string, page func(
 	handed := 0
 	var pageErr error
 	err = it.Iterate(ctx, func(a models.Applicationable) bool {
-		if strings.HasPrefix(deref(a.GetUniqueName()), prefix) && deref(a.GetUniqueName()) != "" {
+		if _, ok := appreg.NameIn(prefix, deref(a.GetUniqueName())); ok {
 			r := observedApplication(a, prefix)
 			if len(a.GetOwners()) >= expandOwnersCap {
 				r.Owners = nil // read in full with its sub-resources
@@ -258,7 +266,7 @@ func setServicePrincipal(r *appreg.Registration, sp models.ServicePrincipalable)
 	r.Observed.ServicePrincipalID = deref(sp.GetId())
 	r.ServicePrincipal = &appreg.ServicePrincipal{
 		AssignmentRequired: ptr(deref(sp.GetAppRoleAssignmentRequired())),
-		Tags:               slices.DeleteFunc(nonNil(sp.GetTags()), func(t string) bool { return t == appreg.MarkerTag }),
+		Tags:               slices.DeleteFunc(nonNil(sp.GetTags()), systemSPTag),
 		NotificationEmails: nonNil(sp.GetNotificationEmailAddresses()),
 	}
 }
@@ -279,7 +287,7 @@ type consent struct {
 
 // appSteps are the $batch reads of each application's federated
 // credentials, and of its owners when $expand returned the maximum of 20.
-func (c *Client) appSteps(ctx context.Context, apps []*appreg.Registration) ([]step, error) {
+func (c *Client) appSteps(ctx context.Context, apps []*appreg.Registration, fu *followUps) ([]step, error) {
 	var steps []step
 	for _, r := range apps {
 		r := r
@@ -293,14 +301,17 @@ func (c *Client) appSteps(ctx context.Context, apps []*appreg.Registration) ([]s
 				if err != nil {
 					return err
 				}
-				for _, f := range v.(models.FederatedIdentityCredentialCollectionResponseable).GetValue() {
-					fc := appreg.FederatedCredential{Name: deref(f.GetName()), Issuer: deref(f.GetIssuer()), Subject: deref(f.GetSubject()),
-						Audiences: nonNil(f.GetAudiences())}
-					if d := f.GetDescription(); d != nil && *d != "" {
-						fc.Description = d
-					}
-					r.Credentials.Federated = append(r.Credentials.Federated, fc)
-				}
+				fu.add(func(ctx context.Context) error {
+					return eachItem(ctx, c, "reading federated credentials of "+label(r), v, models.CreateFederatedIdentityCredentialCollectionResponseFromDiscriminatorValue,
+						func(f models.FederatedIdentityCredentialable) {
+							fc := appreg.FederatedCredential{Name: deref(f.GetName()), Issuer: deref(f.GetIssuer()), Subject: deref(f.GetSubject()),
+								Audiences: nonNil(f.GetAudiences())}
+							if d := f.GetDescription(); d != nil && *d != "" {
+								fc.Description = d
+							}
+							r.Credentials.Federated = append(r.Credentials.Federated, fc)
+						})
+				})
 				return nil
 			}})
 		if r.Owners == nil {
@@ -314,9 +325,10 @@ func (c *Client) appSteps(ctx context.Context, apps []*appreg.Registration) ([]s
 					if err != nil {
 						return err
 					}
-					for _, o := range v.(models.DirectoryObjectCollectionResponseable).GetValue() {
-						r.Owners = append(r.Owners, owner(o))
-					}
+					fu.add(func(ctx context.Context) error {
+						return eachItem(ctx, c, "reading owners of "+label(r), v, models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue,
+							func(o models.DirectoryObjectable) { r.Owners = append(r.Owners, owner(o)) })
+					})
 					return nil
 				}})
 		}
@@ -329,6 +341,7 @@ func (c *Client) appSteps(ctx context.Context, apps []*appreg.Registration) ([]s
 func (c *Client) readConsent(ctx context.Context, apps []*appreg.Registration, managedConsent map[string]bool) error {
 	consents := map[*appreg.Registration]*consent{}
 	var steps []step
+	fu := &followUps{}
 	for _, r := range apps {
 		r := r
 		spID := r.Observed.ServicePrincipalID
@@ -355,10 +368,13 @@ func (c *Client) readConsent(ctx context.Context, apps []*appreg.Registration, m
 					if err != nil {
 						return err
 					}
-					for _, a := range v.(models.AppRoleAssignmentCollectionResponseable).GetValue() {
-						res := uuidString(a.GetResourceId())
-						cs.roles[res] = append(cs.roles[res], uuidString(a.GetAppRoleId()))
-					}
+					fu.add(func(ctx context.Context) error {
+						return eachItem(ctx, c, "reading app role assignments of "+label(r), v, models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue,
+							func(a models.AppRoleAssignmentable) {
+								res := uuidString(a.GetResourceId())
+								cs.roles[res] = append(cs.roles[res], uuidString(a.GetAppRoleId()))
+							})
+					})
 					return nil
 				}})
 		}
@@ -375,15 +391,18 @@ func (c *Client) readConsent(ctx context.Context, apps []*appreg.Registration, m
 					if err != nil {
 						return err
 					}
-					for _, g := range v.(models.OAuth2PermissionGrantCollectionResponseable).GetValue() {
-						res := deref(g.GetResourceId())
-						cs.scopes[res] = append(cs.scopes[res], strings.Fields(deref(g.GetScope()))...)
-					}
+					fu.add(func(ctx context.Context) error {
+						return eachItem(ctx, c, "reading delegated permission grants of "+label(r), v, models.CreateOAuth2PermissionGrantCollectionResponseFromDiscriminatorValue,
+							func(g models.OAuth2PermissionGrantable) {
+								res := deref(g.GetResourceId())
+								cs.scopes[res] = append(cs.scopes[res], strings.Fields(deref(g.GetScope()))...)
+							})
+					})
 					return nil
 				}})
 		}
 	}
-	if err := c.batch(ctx, steps); err != nil {
+	if err := c.batchFollowing(ctx, steps, fu); err != nil {
 		return err
 	}
 	// Attach consent to the permissions, by resource appId.

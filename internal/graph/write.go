@@ -11,7 +11,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithuniquename"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/oauth2permissiongrants"
-	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
 
 	"github.com/appreg/appreg/internal/appreg"
 )
@@ -26,23 +25,47 @@ func createIfMissing() *abstractions.RequestHeaders {
 // application is upserted by uniqueName (PATCH with Prefer:
 // create-if-missing), so that two concurrent runs can never create two; an
 // application being adopted (have set but not managed) is patched by object
-// id and gets its uniqueName and appreg's marker. It returns the object id
+// id and gets its uniqueName and appreg's marker. Either way the
+// application is tagged as owned by the client's Repository, replacing any
+// other repository's tag (the plan showed that as an adoption). It returns
+// the object id
 // and appId. access is the resolved requiredResourceAccess, used when
 // want.Permissions is managed.
 func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Registration, access []appreg.ResourceAccess) (objectID, appID string, err error) {
+	if c.opts.Repository == "" {
+		return "", "", fmt.Errorf("writing application %q: the repository appreg acts for is unknown (set GITHUB_REPOSITORY, or --repo or APPREG_REPOSITORY)", want.UniqueName)
+	}
 	if have != nil && have.Observed != nil {
 		objectID, appID = have.Observed.ObjectID, have.Observed.AppID
 	}
-	body := applicationModel(want, have, access, appID)
+	body := applicationModel(want, have, access, appID, c.opts.Repository)
+	// Graph refuses to pre-authorize a scope defined in the same write:
+	// the scopes go first, the pre-authorization in a second write.
+	preAuth := deferPreAuthorization(body, have)
 	if have != nil && have.Observed != nil && !have.Observed.Managed {
 		body.SetUniqueName(ptr(want.UniqueName))
 		_, err := c.sdk.Applications().ByApplicationId(objectID).Patch(ctx, body, nil)
-		return objectID, appID, wrap(err, "adopting application %s as %q", appID, want.UniqueName)
+		if err != nil {
+			return objectID, appID, deniedHint(wrap(err, "adopting application %s as %q", appID, want.UniqueName), "application "+appID)
+		}
+		return objectID, appID, c.preAuthorize(ctx, objectID, want.UniqueName, preAuth)
 	}
 	name := want.UniqueName
-	created, err := c.sdk.ApplicationsWithUniqueName(&name).Patch(ctx, body, &applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderPatchRequestConfiguration{Headers: createIfMissing()})
+	c.mu.Lock()
+	justDisabled := c.disabled[objectID]
+	c.mu.Unlock()
+	retry := func(error) bool { return false }
+	if justDisabled {
+		retry = disabling
+	}
+	var created models.Applicationable
+	err = c.retryWhile(ctx, "upserting application "+name, retry, func() error {
+		var err error
+		created, err = c.sdk.ApplicationsWithUniqueName(&name).Patch(ctx, body, &applicationswithuniquename.ApplicationsWithUniqueNameRequestBuilderPatchRequestConfiguration{Headers: createIfMissing()})
+		return err
+	})
 	if err != nil {
-		return "", "", wrap(err, "upserting application %q", name)
+		return "", "", deniedHint(wrap(err, "upserting application %q", name), "application "+name)
 	}
 	c.forget(appID)
 	if created != nil {
@@ -78,7 +101,7 @@ func (c *Client) UpsertApplication(ctx context.Context, want, have *appreg.Regis
 			return objectID, appID, err
 		}
 	}
-	return objectID, appID, nil
+	return objectID, appID, c.preAuthorize(ctx, objectID, name, preAuth)
 }
 
 // DisableFirst disables, in a PATCH of its own, the enabled scopes and app
@@ -107,47 +130,12 @@ func (c *Client) DisableFirst(ctx context.Context, have *appreg.Registration, va
 	}
 	patch.SetAppRoles(roleModels(roles))
 	_, err := c.sdk.Applications().ByApplicationId(have.Observed.ObjectID).Patch(ctx, patch, nil)
+	if err == nil {
+		c.mu.Lock()
+		c.disabled[have.Observed.ObjectID] = true
+		c.mu.Unlock()
+	}
 	return wrap(err, "disabling %s of %q before changing them", strings.Join(values, ", "), have.UniqueName)
-}
-
-// UpsertServicePrincipal creates or updates the application's service
-// principal (PATCH by appId with Prefer: create-if-missing), retrying while a
-// new application has not replicated (NoBackingApplicationObject), and
-// returns its object id. It carries appreg's marker tag so the next read
-// finds it in one list.
-func (c *Client) UpsertServicePrincipal(ctx context.Context, appID string, want, have *appreg.ServicePrincipal) (string, error) {
-	body := models.NewServicePrincipal()
-	if want == nil {
-		want = &appreg.ServicePrincipal{}
-	}
-	if have == nil {
-		have = &appreg.ServicePrincipal{}
-	}
-	tags := slices.Clone(pickSlice(want.Tags, have.Tags))
-	body.SetTags(append(slices.DeleteFunc(tags, func(t string) bool { return t == appreg.MarkerTag }), appreg.MarkerTag))
-	setIf(want.AssignmentRequired, body.SetAppRoleAssignmentRequired)
-	if want.NotificationEmails != nil {
-		body.SetNotificationEmailAddresses(want.NotificationEmails)
-	}
-	var id string
-	err := c.retryLag(ctx, "upserting service principal of "+appID, func() error {
-		sp, err := c.sdk.ServicePrincipalsWithAppId(&appID).Patch(ctx, body, &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderPatchRequestConfiguration{Headers: createIfMissing()})
-		if sp != nil {
-			id = deref(sp.GetId())
-		}
-		return wrap(err, "upserting the service principal of application %s", appID)
-	})
-	if err != nil || id != "" {
-		return id, err
-	}
-	err = c.retryLag(ctx, "reading service principal of "+appID, func() error {
-		sp, err := c.sdk.ServicePrincipalsWithAppId(&appID).Get(ctx, nil)
-		if err == nil {
-			id = deref(sp.GetId())
-		}
-		return wrap(err, "reading the service principal of application %s", appID)
-	})
-	return id, err
 }
 
 // AddOwner adds an owner; one that already is an owner is not an error.
@@ -254,12 +242,20 @@ func (c *Client) RevokeAppRole(ctx context.Context, clientSPID, resourceAppID, a
 	if err != nil {
 		return wrap(err, "listing app role assignments of service principal %s", clientSPID)
 	}
-	for _, a := range resp.GetValue() {
-		if strings.EqualFold(uuidString(a.GetResourceId()), resSP) && strings.EqualFold(uuidString(a.GetAppRoleId()), appRoleID) {
-			err := c.sdk.ServicePrincipals().ByServicePrincipalId(resSP).AppRoleAssignedTo().ByAppRoleAssignmentId(deref(a.GetId())).Delete(ctx, nil)
-			if err != nil && status(err) != 404 {
-				return wrap(err, "revoking app role %s of %s from service principal %s", appRoleID, resourceAppID, clientSPID)
+	var ids []string
+	err = eachItem(ctx, c, "listing app role assignments of service principal "+clientSPID, resp, models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue,
+		func(a models.AppRoleAssignmentable) {
+			if strings.EqualFold(uuidString(a.GetResourceId()), resSP) && strings.EqualFold(uuidString(a.GetAppRoleId()), appRoleID) {
+				ids = append(ids, deref(a.GetId()))
 			}
+		})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		err := c.sdk.ServicePrincipals().ByServicePrincipalId(resSP).AppRoleAssignedTo().ByAppRoleAssignmentId(id).Delete(ctx, nil)
+		if err != nil && status(err) != 404 {
+			return wrap(err, "revoking app role %s of %s from service principal %s", appRoleID, resourceAppID, clientSPID)
 		}
 	}
 	return nil
@@ -282,12 +278,12 @@ func (c *Client) SetDelegatedConsent(ctx context.Context, clientSPID, resourceAp
 		if err != nil {
 			return wrap(err, "reading delegated permission grants of service principal %s", clientSPID)
 		}
-		for _, g := range resp.GetValue() {
-			if strings.EqualFold(deref(g.GetResourceId()), resSP) {
-				grant = g
-			}
-		}
-		return nil
+		return eachItem(ctx, c, "reading delegated permission grants of service principal "+clientSPID, resp, models.CreateOAuth2PermissionGrantCollectionResponseFromDiscriminatorValue,
+			func(g models.OAuth2PermissionGrantable) {
+				if strings.EqualFold(deref(g.GetResourceId()), resSP) {
+					grant = g
+				}
+			})
 	})
 	if err != nil {
 		return err

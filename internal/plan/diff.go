@@ -24,7 +24,9 @@ type Input struct {
 	Desired *appreg.Set
 	// Observed holds the managed applications whose uniqueName has the
 	// repository's prefix (Name is the uniqueName without it) and the
-	// applications named by `adopt`.
+	// applications named by `adopt`. Only those whose Observed.Owned is
+	// set are this repository's: the others are changed only by adopting
+	// them (a claim), and never deleted.
 	Observed *appreg.Set
 	// Catalogs maps a resource API's appId to the permissions it offers in
 	// the tenant. Registrations of the desired set need no entry.
@@ -110,6 +112,9 @@ func (p *planner) match(want *appreg.Registration) (have *appreg.Registration, a
 			p.matched[have] = true
 			return nil, "", false
 		}
+		if !have.Observed.Owned {
+			return have, Adopt, true // a claim: see claimReason
+		}
 		return have, Update, true
 	}
 	if want.Adopt == nil {
@@ -129,10 +134,26 @@ func (p *planner) match(want *appreg.Registration) (have *appreg.Registration, a
 		})
 		return nil, "", false
 	}
-	if have.Observed.Managed {
+	if have.Observed.Managed && have.Observed.Owned {
 		return have, Update, true
 	}
 	return have, Adopt, true
+}
+
+// adoptReason says what adopting have takes over: an unmanaged
+// application, one managed for another repository, or one managed before
+// appreg recorded owners (which the first apply by a repository whose
+// files declare it claims).
+func adoptReason(have *appreg.Registration, uniqueName string) string {
+	o := have.Observed
+	switch {
+	case !o.Managed:
+		return fmt.Sprintf("adopting existing application %s: sets uniqueName %q and the %s tag", o.AppID, uniqueName, appreg.MarkerTag)
+	case o.Repository != "":
+		return fmt.Sprintf("claiming application %s (%q) from repository %s, which manages it: it becomes this repository's", o.AppID, uniqueName, o.Repository)
+	default:
+		return fmt.Sprintf("claiming application %s (%q), managed by appreg before owners were recorded: it is tagged as this repository's", o.AppID, uniqueName)
+	}
 }
 
 func (p *planner) registration(want *appreg.Registration) {
@@ -182,7 +203,7 @@ func (p *planner) registration(want *appreg.Registration) {
 		c.UpdateApplication = true
 		c.Categories = append(c.Categories, appreg.CategoryNewRegistration)
 	case action == Adopt:
-		c.Reason = fmt.Sprintf("adopting existing application %s: sets uniqueName %q and the %s tag", c.AppID, want.UniqueName, appreg.MarkerTag)
+		c.Reason = adoptReason(before, want.UniqueName)
 	case len(c.Fields) == 0:
 		p.plan.Unchanged = append(p.plan.Unchanged, want.Name)
 		return
@@ -587,11 +608,14 @@ func ficString(f appreg.FederatedCredential) string {
 }
 
 // deletions plans the removal of managed applications no file declares,
-// within the deletion rails of appreg.yaml.
+// within the deletion rails of appreg.yaml. Only applications the
+// repository owns are candidates: another repository's, or one managed
+// before owners were recorded, is never deleted however its name matches
+// the prefix.
 func (p *planner) deletions() {
 	var gone []*appreg.Registration
 	for _, r := range p.in.Observed.Registrations {
-		if p.matched[r] || r.Observed == nil || !r.Observed.Managed || r.Name == "" || p.desired[r.Name] != nil {
+		if p.matched[r] || r.Observed == nil || !r.Observed.Managed || !r.Observed.Owned || r.Name == "" || p.desired[r.Name] != nil {
 			continue
 		}
 		gone = append(gone, r)

@@ -33,7 +33,7 @@ func desired(name string, mod func(r *appreg.Registration)) *appreg.Registration
 func observed(name string, mod func(r *appreg.Registration)) *appreg.Registration {
 	r := desired(name, mod)
 	r.Source = appreg.Pos{}
-	r.Observed = &appreg.Observed{ObjectID: "obj-" + name, AppID: "app-" + name, Managed: true, ServicePrincipalID: "sp-" + name}
+	r.Observed = &appreg.Observed{ObjectID: "obj-" + name, AppID: "app-" + name, Managed: true, Owned: true, ServicePrincipalID: "sp-" + name}
 	r.Tags = append(slices.Clone(r.Tags), appreg.MarkerTag)
 	return r
 }

@@ -192,7 +192,7 @@ func resolveAppID(uris []string, have *appreg.Registration) []string {
 }
 
 func withoutMarker(tags []string) []string {
-	return slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return t == appreg.MarkerTag })
+	return slices.DeleteFunc(slices.Clone(tags), appreg.IsOwnTag)
 }
 
 func scopeString(s appreg.Scope) string {

@@ -20,8 +20,10 @@ const (
 	Create Action = "create"
 	// Update changes an existing managed application in place.
 	Update Action = "update"
-	// Adopt takes over an existing, unmanaged application named by
-	// `adopt: {appId}` and then updates it like Update.
+	// Adopt takes over an existing application the repository does not
+	// own: an unmanaged one named by `adopt: {appId}`, or a managed one
+	// that another repository owns or that no repository owns yet (a
+	// claim by uniqueName or appId); then it updates it like Update.
 	Adopt Action = "adopt"
 	// Delete soft-deletes a managed application whose file was removed.
 	// After is nil.

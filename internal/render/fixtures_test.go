@@ -46,7 +46,7 @@ func displayName(name string) string {
 func observed(name, appID string, mod func(r *appreg.Registration)) *appreg.Registration {
 	r := desired(name, mod)
 	r.Source = appreg.Pos{}
-	r.Observed = &appreg.Observed{ObjectID: "0b" + appID[2:], AppID: appID, Managed: true, ServicePrincipalID: "5b" + appID[2:]}
+	r.Observed = &appreg.Observed{ObjectID: "0b" + appID[2:], AppID: appID, Managed: true, Owned: true, ServicePrincipalID: "5b" + appID[2:]}
 	r.Tags = append(slices.Clone(r.Tags), appreg.MarkerTag)
 	return r
 }

@@ -170,11 +170,23 @@ func countResult(r *plan.Result) resultCounts {
 // resultSummary is the closing line of an apply.
 func resultSummary(r *plan.Result) string {
 	c := countResult(r)
-	if len(r.Outcomes) == 0 && c.Refused == 0 {
+	if len(r.Outcomes) == 0 && c.Refused == 0 && len(r.Secrets) == 0 {
 		return "Apply: nothing to do. The tenant matched the registration files."
 	}
-	return "Apply: " + itoa(c.Applied) + " applied, " + itoa(c.Failed) + " failed, " +
-		itoa(c.Skipped) + " skipped; " + itoa(c.Refused) + " refused."
+	s := "Apply: " + itoa(c.Applied) + " applied, " + itoa(c.Failed) + " failed, " +
+		itoa(c.Skipped) + " skipped; " + itoa(c.Refused) + " refused"
+	if len(r.Secrets) > 0 {
+		// A secret that was not created or delivered is a failure of the
+		// apply as much as a change that failed.
+		failed := 0
+		for _, o := range r.Secrets {
+			if o.Error != "" {
+				failed++
+			}
+		}
+		s += "; " + plural(len(r.Secrets)-failed, "secret", "secrets") + " created, " + itoa(failed) + " failed"
+	}
+	return s + "."
 }
 
 // fingerprintMismatch reports whether the applied plan is not the one a

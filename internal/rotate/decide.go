@@ -130,3 +130,22 @@ func days(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// NotOwned says why rotation must not touch an application, or "" when it
+// may: appreg adds and removes credentials only on applications that carry
+// its marker and the ownership tag of the repository the run acts for.
+// An application named by `adopt` whose adoption was refused, or one that
+// another repository owns, is left alone.
+func NotOwned(o *appreg.Observed) string {
+	switch {
+	case o == nil:
+		return "the application does not exist yet"
+	case !o.Managed:
+		return fmt.Sprintf("application %s is not managed by appreg (no %s tag): it has not been adopted", o.AppID, appreg.MarkerTag)
+	case !o.Owned && o.Repository != "":
+		return fmt.Sprintf("application %s is managed for repository %s, not this one", o.AppID, o.Repository)
+	case !o.Owned:
+		return fmt.Sprintf("application %s records no owning repository yet: the next apply claims it", o.AppID)
+	}
+	return ""
+}

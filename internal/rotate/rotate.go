@@ -11,10 +11,13 @@ import (
 	"github.com/appreg/appreg/internal/appreg"
 )
 
-// Passwords adds and removes an application's password credentials.
+// Passwords adds, lists and removes an application's password
+// credentials.
 type Passwords interface {
 	// AddPassword creates a credential; the value is returned only here.
 	AddPassword(ctx context.Context, objectID, displayName string, end time.Time) (appreg.PasswordCredential, appreg.SecretValue, error)
+	// ListPasswords reads the application's credentials (metadata only).
+	ListPasswords(ctx context.Context, objectID string) ([]appreg.PasswordCredential, error)
 	RemovePassword(ctx context.Context, objectID, keyID string) error
 }
 
@@ -71,11 +74,13 @@ type Rotator struct {
 // deciding whether a target was written after a credential was created.
 const deliverySkew = time.Minute
 
-// Run executes one job: for a due secret, add → verify → deliver → remove
-// the expired and overlapped predecessors; for a kept one, check that the
-// current credential reached every target (a run interrupted between
-// create and deliver leaves one that did not, and whose value is lost) and
-// replace it if not; then remove what is past its overlap.
+// Run executes one job: for a due secret, add → verify → deliver; for a
+// kept one, check that the current credential reached every target (a run
+// interrupted between create and deliver leaves one that did not) and
+// replace it if not. Then it removes the credentials past their overlap,
+// but only those that every delivery target is known to have moved past
+// (Removable): a credential a target may still hold is never removed,
+// whatever a partial delivery or a concurrent run left behind.
 func (r *Rotator) Run(ctx context.Context, j Job) Outcome {
 	d := j.Decision
 	out := Outcome{Registration: j.Registration, Secret: j.Secret.Name, Action: d.Action, Reason: d.Reason, Delivered: []string{}, Removed: []string{}}
@@ -83,40 +88,51 @@ func (r *Rotator) Run(ctx context.Context, j Job) Outcome {
 		out.Error = err.Error()
 		return out
 	}
+	mine := d.known()
+	targets := j.Secret.Deliver
+	written, err := r.written(ctx, targets)
+	if err != nil {
+		return fail(err)
+	}
+	held := Holding(mine, targets, written)
 	var orphan *appreg.PasswordCredential
-	if d.Action == Keep && d.Current != nil && len(j.Secret.Deliver) > 0 {
-		missing, err := r.undelivered(ctx, j.Secret.Deliver, d.Current.Start)
-		if err != nil {
-			return fail(err)
-		}
-		if len(missing) > 0 {
+	if d.Action == Keep && d.Current != nil {
+		if missing := notHolding(*d.Current, targets, held); len(missing) > 0 {
 			orphan = d.Current
 			out.Action = Rotate
-			out.Reason = fmt.Sprintf("the newest secret (key %s) never reached %s, so its value is lost (an earlier run was interrupted); replacing it", orphan.KeyID, strings.Join(missing, ", "))
+			out.Reason = fmt.Sprintf("the newest secret (key %s) never reached %s (an earlier run was interrupted or a delivery failed); replacing it", orphan.KeyID, strings.Join(missing, ", "))
 		}
 	}
 	if out.Action != Keep {
-		// An orphan nobody can use goes first, so the app never holds more
-		// credentials than an ordinary rotation needs.
-		if orphan != nil && len(d.Pending) > 0 {
+		// An orphan no target holds goes first, so the app never holds
+		// more credentials than an ordinary rotation needs. One that some
+		// target holds (a partial delivery) stays until all have a newer.
+		if orphan != nil && len(d.Pending) > 0 && len(notHolding(*orphan, targets, held)) == len(targets) {
 			if err := r.Passwords.RemovePassword(ctx, j.ObjectID, orphan.KeyID); err != nil {
 				return fail(fmt.Errorf("removing undelivered secret %s of %s: %w", orphan.KeyID, j.Registration, err))
 			}
 			out.Removed = append(out.Removed, orphan.KeyID)
 			orphan = nil
 		}
-		if err := r.replace(ctx, j, &out); err != nil {
+		cred, err := r.replace(ctx, j, &out, mine)
+		if err != nil {
 			return fail(err)
 		}
-		if orphan != nil {
-			if err := r.Passwords.RemovePassword(ctx, j.ObjectID, orphan.KeyID); err != nil {
-				return fail(fmt.Errorf("removing undelivered secret %s of %s: %w", orphan.KeyID, j.Registration, err))
-			}
-			out.Removed = append(out.Removed, orphan.KeyID)
+		for _, t := range targets {
+			held[t.String()] = &cred // every target holds the new one now
 		}
 	}
-	for _, c := range d.Remove {
+	remove := slices.Clone(d.Remove)
+	if orphan != nil {
+		remove = append(remove, *orphan)
+	}
+	now := r.Now()
+	for _, c := range remove {
 		if slices.Contains(out.Removed, c.KeyID) {
+			continue
+		}
+		if ok, why := Removable(now, c, targets, held); !ok {
+			out.Notes = append(out.Notes, why)
 			continue
 		}
 		if err := r.Passwords.RemovePassword(ctx, j.ObjectID, c.KeyID); err != nil {
@@ -127,42 +143,74 @@ func (r *Rotator) Run(ctx context.Context, j Job) Outcome {
 	return out
 }
 
-// undelivered lists the targets not written since the credential started.
-func (r *Rotator) undelivered(ctx context.Context, targets []appreg.Delivery, start time.Time) ([]string, error) {
-	var missing []string
+// known is every credential of the secret the decision saw.
+func (d Decision) known() []appreg.PasswordCredential {
+	var out []appreg.PasswordCredential
+	if d.Current != nil {
+		out = append(out, *d.Current)
+	}
+	out = append(out, d.Pending...)
+	return append(out, d.Remove...)
+}
+
+// written asks GitHub when each target was last written.
+func (r *Rotator) written(ctx context.Context, targets []appreg.Delivery) (Written, error) {
+	w := Written{}
 	for _, t := range targets {
 		at, err := r.Deliverer.DeliveredAt(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("checking %s: %w", t, err)
 		}
-		if at.Before(start.Add(-deliverySkew)) {
-			missing = append(missing, t.String())
-		}
+		w[t.String()] = at
 	}
-	return missing, nil
+	return w, nil
 }
 
-// replace adds a new credential, verifies it, and delivers it everywhere.
-// A credential that does not work is removed again; one that failed to
-// deliver stays (the next run sees it undelivered and replaces it) and the
-// old credentials stay in place.
-func (r *Rotator) replace(ctx context.Context, j Job, out *Outcome) error {
+// notHolding lists the targets that hold a credential older than c, or
+// none of the secret's.
+func notHolding(c appreg.PasswordCredential, targets []appreg.Delivery, held Holdings) []string {
+	var out []string
+	for _, t := range targets {
+		if h := held[t.String()]; h == nil || h.Start.Before(c.Start) {
+			out = append(out, t.String())
+		}
+	}
+	return out
+}
+
+// replace adds a new credential, makes sure no concurrent run is rotating
+// the same secret, verifies it, and delivers it everywhere. A credential
+// that does not work, or that lost to a concurrent run's, is removed
+// again; one that failed to deliver stays (the next run sees it
+// undelivered and replaces it) and the old credentials stay in place.
+func (r *Rotator) replace(ctx context.Context, j Job, out *Outcome, known []appreg.PasswordCredential) (appreg.PasswordCredential, error) {
 	now := r.Now()
 	cred, value, err := r.Passwords.AddPassword(ctx, j.ObjectID, DisplayName(j.Secret.Name, now), now.Add(j.Secret.Lifetime))
 	if err != nil {
-		return fmt.Errorf("adding a client secret to %s: %w", j.Registration, err)
+		return cred, fmt.Errorf("adding a client secret to %s: %w", j.Registration, err)
 	}
 	out.NewKeyID = cred.KeyID
 	out.ValidUntil = cred.End.UTC().Format(time.DateOnly)
+	discard := func(err error) (appreg.PasswordCredential, error) {
+		if rmErr := r.Passwords.RemovePassword(ctx, j.ObjectID, cred.KeyID); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("removing the new secret %s again: %w", cred.KeyID, rmErr))
+		}
+		return cred, err
+	}
 	if err := guard(cred, value); err != nil {
-		return fmt.Errorf("secret %s of %s: %w", cred.KeyID, j.Registration, err)
+		return cred, fmt.Errorf("secret %s of %s: %w", cred.KeyID, j.Registration, err)
+	}
+	now2, err := r.Passwords.ListPasswords(ctx, j.ObjectID)
+	if err != nil {
+		return discard(fmt.Errorf("reading the secrets of %s: %w", j.Registration, err))
+	}
+	if c := Contender(cred, now2, known, j.Secret.Name); c != nil {
+		return discard(fmt.Errorf("another run is rotating secret %s of %s at the same time (its credential %s was created first): this run delivers nothing and leaves the rotation to it; "+
+			"run apply and rotate of a repository in one concurrency group", j.Secret.Name, j.Registration, c.KeyID))
 	}
 	roles, err := r.Verifier.Verify(ctx, j.AppID, value)
 	if err != nil {
-		if rmErr := r.Passwords.RemovePassword(ctx, j.ObjectID, cred.KeyID); rmErr != nil {
-			err = errors.Join(err, fmt.Errorf("removing the non-working secret %s: %w", cred.KeyID, rmErr))
-		}
-		return fmt.Errorf("verifying the new secret of %s: %w", j.Registration, err)
+		return discard(fmt.Errorf("verifying the new secret of %s: %w", j.Registration, err))
 	}
 	out.Verified = true
 	if missing := minus(j.Consented, roles); len(missing) > 0 {
@@ -171,11 +219,11 @@ func (r *Rotator) replace(ctx context.Context, j Job, out *Outcome) error {
 	}
 	for _, t := range j.Secret.Deliver {
 		if err := r.Deliverer.Deliver(ctx, t, value); err != nil {
-			return fmt.Errorf("delivering the new secret of %s to %s (the previous secret stays valid): %w", j.Registration, t, err)
+			return cred, fmt.Errorf("delivering the new secret of %s to %s (the previous secret stays valid): %w", j.Registration, t, err)
 		}
 		out.Delivered = append(out.Delivered, t.String())
 	}
-	return nil
+	return cred, nil
 }
 
 // guard refuses values that cannot be a client secret's value: a key id

@@ -112,6 +112,10 @@ func (f *fakeTenant) RemovePassword(_ context.Context, _, key string) error {
 	return nil
 }
 
+func (f *fakeTenant) ListPasswords(context.Context, string) ([]appreg.PasswordCredential, error) {
+	return slices.Clone(f.creds), nil
+}
+
 func (f *fakeTenant) Verify(_ context.Context, _ string, s appreg.SecretValue) ([]string, error) {
 	f.calls = append(f.calls, "verify")
 	return f.roles, f.verifyErr

@@ -251,7 +251,7 @@ func sameSet(a, b []string) bool {
 func withoutMarker(tags []string) []string {
 	out := []string{}
 	for _, t := range tags {
-		if !strings.EqualFold(t, appreg.MarkerTag) {
+		if !appreg.IsOwnTag(t) {
 			out = append(out, t)
 		}
 	}

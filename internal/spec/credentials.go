@@ -11,7 +11,7 @@ import (
 	"github.com/appreg/appreg/internal/appreg"
 )
 
-// Secret defaults (DESIGN.md §2.1).
+// Secret defaults (README, "Client secrets").
 const (
 	defaultLifetime = 90 * day
 	defaultOverlap  = day

@@ -29,6 +29,9 @@ type decoder struct {
 	diags  diag.Diagnostics
 	visits int
 	blown  bool
+	// aliased counts the aliases followed, to tell an alias bomb from a
+	// file that is simply too big.
+	aliased int
 	// reported holds what was reported, so that a value reached through
 	// several aliases is reported once.
 	reported map[diag.Diagnostic]bool
@@ -134,6 +137,7 @@ func (d *decoder) syntaxError(err error) {
 func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
 		n = n.Alias
+		d.aliased++
 	}
 	if n == nil || n.Kind == yaml.AliasNode {
 		return nil
@@ -142,8 +146,7 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	if d.visits > maxVisits {
 		if !d.blown {
 			d.blown = true
-			d.report(n, "the file expands to too many values",
-				fmt.Sprintf("YAML aliases here expand to more than %d values; write the values out instead of repeating aliases", maxVisits))
+			d.tooManyValues(n)
 		}
 		return nil
 	}

@@ -1,5 +1,5 @@
 // Package spec turns the files a user writes — appreg.yaml and
-// registrations/<name>.yaml (DESIGN.md §2) — into the desired appreg.Set.
+// registrations/<name>.yaml (README, "Files") — into the desired appreg.Set.
 //
 // Decoding is strict and works on yaml.v3 nodes, so that every problem is a
 // diagnostic with file:line:column: unknown keys (with a suggestion for near

@@ -22,7 +22,7 @@ const SchemaComment = "# yaml-language-server: $schema=../schema/registration.sc
 func ValidName(s string) bool { return validName(s) }
 
 // Encode writes r as a registration file of format v1, keys in the order of
-// DESIGN.md §2.1, starting with SchemaComment. s supplies namePrefix,
+// the README's "Files" section, starting with SchemaComment. s supplies namePrefix,
 // defaults and policy (nil: an empty appreg.yaml).
 //
 // A desired registration (Observed nil) is written as it is: a nil field is
@@ -282,7 +282,7 @@ func objList[T any](xs []T, each func(T) *yaml.Node) *yaml.Node {
 }
 
 // blocksOf turns a desired registration into the file's top-level blocks,
-// in the order of DESIGN.md §2.1. notes are comments placed above a key
+// in the order of the README's "Files" section. notes are comments placed above a key
 // (written even when the key itself is absent).
 func blocksOf(r *appreg.Registration, notes map[string][]string) []block {
 	var blocks []block

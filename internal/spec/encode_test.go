@@ -148,7 +148,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	}
 }
 
-// TestEncodeKeyOrder checks that keys come in the order of DESIGN.md §2.1,
+// TestEncodeKeyOrder checks that keys come in the documented order of a registration file (README, "Files"),
 // which the shape table does not record.
 func TestEncodeKeyOrder(t *testing.T) {
 	t.Parallel()

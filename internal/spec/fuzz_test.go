@@ -55,3 +55,43 @@ func FuzzParseRegistration(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSettings feeds arbitrary bytes to the appreg.yaml decoder, alone
+// and through LoadFS with one registration file. Whatever the input, the
+// settings are usable (defaults where the file is wrong) and every
+// diagnostic names the file. The seed corpus is the repository's
+// appreg.yaml, the settings of the invalid test cases and
+// testdata/fuzz/FuzzParseSettings.
+func FuzzParseSettings(f *testing.F) {
+	if data, err := os.ReadFile("../../appreg.yaml"); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte(defaultConfig))
+	cases, _ := filepath.Glob("testdata/invalid/*.txtar")
+	for _, c := range cases {
+		data, err := os.ReadFile(c)
+		if err != nil {
+			continue
+		}
+		if body, ok := readArchive(string(data))["appreg.yaml"]; ok {
+			f.Add([]byte(body))
+		}
+	}
+	orders, _ := os.ReadFile("../../registrations/orders-api.yaml")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const file = "appreg.yaml"
+		s, diags := parseSettings(file, data)
+		for _, d := range diags {
+			if d.File != file || d.Line < 0 || d.Column < 0 || d.Summary == "" {
+				t.Errorf("malformed diagnostic %+v", d)
+			}
+		}
+		if s.Registrations == "" || s.Limits.MaxFileSize <= 0 || s.Limits.MaxFileSize > MaxMaxFileSize || s.Deletion.MaxPerRun < 0 {
+			t.Errorf("unusable settings %+v", s)
+		}
+		res, _ := LoadFS(fstest.MapFS{file: {Data: data}, "registrations/orders-api.yaml": {Data: orders}}, file)
+		if res == nil || res.Desired == nil {
+			t.Fatal("LoadFS returned no result")
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,8 +34,14 @@ type Result struct {
 // Result with whatever could be decoded; the diagnostics, sorted, say
 // whether it is valid (Diagnostics.HasErrors).
 func Load(configPath string) (*Result, diag.Diagnostics) {
+	return LoadContext(context.Background(), configPath)
+}
+
+// LoadContext is Load that stops reading and parsing files once ctx is
+// done; the diagnostics then say so.
+func LoadContext(ctx context.Context, configPath string) (*Result, diag.Diagnostics) {
 	dir := filepath.Dir(configPath)
-	return load(os.DirFS(dir), filepath.Base(configPath), func(p string) string {
+	return load(ctx, os.DirFS(dir), filepath.Base(configPath), func(p string) string {
 		return filepath.Join(dir, filepath.FromSlash(p))
 	})
 }
@@ -43,8 +50,11 @@ func Load(configPath string) (*Result, diag.Diagnostics) {
 // needs before the registrations folder exists (appreg import). Its result
 // has defaults wherever the file is wrong.
 func LoadSettings(configPath string) (appreg.Settings, diag.Diagnostics) {
-	data, err := os.ReadFile(configPath)
+	dir := filepath.Dir(configPath)
+	data, size, err := readLimited(os.DirFS(dir), filepath.Base(configPath), maxSettingsSize)
 	switch {
+	case errors.Is(err, errTooLarge):
+		return defaultSettings(), diag.Diagnostics{tooLarge(configPath, size, maxSettingsSize, "")}
 	case errors.Is(err, fs.ErrNotExist):
 		return defaultSettings(), diag.Diagnostics{{Summary: "settings file " + configPath + " does not exist", File: configPath,
 			Detail: "create it with apiVersion: " + APIVersion + " and your tenantId, or point --config at it"}}
@@ -60,16 +70,24 @@ func LoadSettings(configPath string) (appreg.Settings, diag.Diagnostics) {
 // LoadFS is Load over fsys; configPath is a slash-separated path within
 // fsys, and diagnostics name files by their paths within fsys.
 func LoadFS(fsys fs.FS, configPath string) (*Result, diag.Diagnostics) {
-	return load(fsys, configPath, func(p string) string { return p })
+	return LoadFSContext(context.Background(), fsys, configPath)
 }
 
-func load(fsys fs.FS, configPath string, display func(string) string) (*Result, diag.Diagnostics) {
+// LoadFSContext is LoadFS that stops reading and parsing files once ctx
+// is done; the diagnostics then say so.
+func LoadFSContext(ctx context.Context, fsys fs.FS, configPath string) (*Result, diag.Diagnostics) {
+	return load(ctx, fsys, configPath, func(p string) string { return p })
+}
+
+func load(ctx context.Context, fsys fs.FS, configPath string, display func(string) string) (*Result, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	res := &Result{Settings: defaultSettings(), Desired: &appreg.Set{}, Files: map[string]string{}}
 	settingsFile := display(configPath)
 
-	data, err := fs.ReadFile(fsys, configPath)
+	data, size, err := readLimited(fsys, configPath, maxSettingsSize)
 	switch {
+	case errors.Is(err, errTooLarge):
+		diags = append(diags, tooLarge(settingsFile, size, maxSettingsSize, ""))
 	case errors.Is(err, fs.ErrNotExist):
 		diags = append(diags, diag.Diagnostic{Summary: "settings file " + settingsFile + " does not exist", File: settingsFile,
 			Detail: "create it with apiVersion: " + APIVersion + " and your tenantId, or point --config at it"})
@@ -83,6 +101,11 @@ func load(fsys fs.FS, configPath string, display func(string) string) (*Result, 
 	}
 
 	dir := path.Join(path.Dir(configPath), res.Settings.Registrations)
+	if link := symlinkIn(fsys, dir); link != "" {
+		diags = append(diags, symlinkDiag(display(link), settingsFile))
+		diags.Sort()
+		return res, diags
+	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		summary := fmt.Sprintf("reading the registrations folder %s: %v", display(dir), err)
@@ -103,14 +126,26 @@ func load(fsys fs.FS, configPath string, display func(string) string) (*Result, 
 		d    diag.Diagnostics
 	}
 	var jobs []*job
+	limit := res.Settings.Limits.MaxFileSize
 	for _, e := range entries {
 		name := e.Name()
 		if e.IsDir() || !(strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")) {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return stopped(res, diags, settingsFile, err)
+		}
 		p := path.Join(dir, name)
 		file := display(p)
-		data, err := fs.ReadFile(fsys, p)
+		if e.Type()&fs.ModeSymlink != 0 {
+			diags = append(diags, symlinkDiag(file, settingsFile))
+			continue
+		}
+		data, size, err := readLimited(fsys, p, limit)
+		if errors.Is(err, errTooLarge) {
+			diags = append(diags, tooLarge(file, size, limit, "limits.maxFileSize"))
+			continue
+		}
 		if err != nil {
 			diags = append(diags, diag.Diagnostic{Summary: fmt.Sprintf("reading %s: %v", file, err), File: file,
 				Detail: "check that the file is readable"})
@@ -123,6 +158,9 @@ func load(fsys fs.FS, configPath string, display func(string) string) (*Result, 
 	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
 		wg.Go(func() {
 			for j := range next {
+				if ctx.Err() != nil {
+					continue // stopped: see below
+				}
 				j.p, j.d = parseRegistration(j.file, j.data, &res.Settings)
 			}
 		})
@@ -132,6 +170,9 @@ func load(fsys fs.FS, configPath string, display func(string) string) (*Result, 
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return stopped(res, diags, settingsFile, err)
+	}
 	var files []*parsed
 	for _, j := range jobs {
 		diags = append(diags, j.d...)
@@ -149,6 +190,16 @@ func load(fsys fs.FS, configPath string, display func(string) string) (*Result, 
 		res.Desired.Registrations = append(res.Desired.Registrations, p.reg)
 	}
 	slices.SortFunc(res.Desired.Registrations, func(a, b *appreg.Registration) int { return strings.Compare(a.Name, b.Name) })
+	diags.Sort()
+	return res, diags
+}
+
+// stopped ends a load that ctx cancelled: what was decoded is dropped, and
+// a diagnostic says why.
+func stopped(res *Result, diags diag.Diagnostics, settingsFile string, err error) (*Result, diag.Diagnostics) {
+	res.Desired, res.Files = &appreg.Set{}, map[string]string{}
+	diags = append(diags, diag.Diagnostic{Severity: diag.Error, File: settingsFile,
+		Summary: fmt.Sprintf("reading the registrations stopped: %v", err), Detail: "the run was cancelled or ran out of time; run it again"})
 	diags.Sort()
 	return res, diags
 }

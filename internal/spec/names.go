@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/catalog"
 )
 
@@ -27,9 +28,7 @@ func only(s string, ok func(c byte) bool) bool {
 }
 
 // validName reports whether s is a registration name: [a-z0-9-], 3–64.
-func validName(s string) bool {
-	return len(s) >= 3 && len(s) <= 64 && only(s, func(c byte) bool { return isLower(c) || isDigit(c) || c == '-' })
-}
+func validName(s string) bool { return appreg.ValidName(s) }
 
 // validPrefix reports whether s may prefix registration names in a
 // uniqueName, which Graph addresses as uniqueName='…' ([A-Za-z0-9._-]).

@@ -99,6 +99,14 @@ func (rd *regDecoder) redirectURI(n *yaml.Node, uri, name string) bool {
 			"write a full URL such as https://app.contoso.com/signin-oidc")
 		return false
 	}
+	if strings.Contains(uri, "#") {
+		// Entra ID refuses a redirect URI with a fragment: the fragment is
+		// where it returns tokens (response_mode=fragment). See
+		// https://learn.microsoft.com/entra/identity-platform/reply-url#restrictions
+		rd.report(n, fmt.Sprintf("redirect URI %q contains a fragment (#…), which Entra ID does not allow", uri),
+			"remove the # and what follows it; a single-page app reads the route from state instead")
+		return false
+	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 		if u.Host == "" {

@@ -252,7 +252,7 @@ func (d *decoder) tags(list []string, nodes []*yaml.Node, name string, app bool)
 			d.report(n, "a tag in "+name+" is empty", "remove the empty tag")
 		case hasSpace(t):
 			d.report(n, fmt.Sprintf("tag %q in %s contains whitespace", t, name), "remove the spaces or replace them with - or _")
-		case app && strings.EqualFold(t, appreg.MarkerTag):
+		case app && appreg.IsOwnTag(t):
 			d.report(n, fmt.Sprintf("tag %q is appreg's own marker", t),
 				"remove it: appreg adds it to every application it manages")
 		default:

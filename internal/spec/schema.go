@@ -7,7 +7,7 @@ import (
 
 // registrationSchema is the JSON Schema of registration files. The
 // repository carries the same file at schema/registration.schema.json for
-// editors (the yaml-language-server comment of DESIGN.md §2.1 points at it);
+// editors (the yaml-language-server comment of a registration file points at it);
 // TestSchemaFileInSync keeps the two identical and TestSchemaMatchesDecoder
 // keeps both in step with the decoder.
 //

@@ -12,7 +12,7 @@ import (
 	"github.com/appreg/appreg/internal/diag"
 )
 
-// Settings defaults (DESIGN.md §2.2).
+// Settings defaults (README, "appreg.yaml: repository settings").
 const (
 	defaultRegistrations = "registrations"
 	defaultMaxPerRun     = 3
@@ -24,6 +24,7 @@ func defaultSettings() appreg.Settings {
 		Registrations: defaultRegistrations,
 		Deletion:      appreg.Deletion{MaxPerRun: defaultMaxPerRun},
 		Policy:        appreg.Policy{Redirects: appreg.RedirectPolicy{AllowHTTPLocalhost: true}},
+		Limits:        appreg.Limits{MaxFileSize: DefaultMaxFileSize},
 	}
 }
 
@@ -47,7 +48,7 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 	case ok && v != APIVersion:
 		d.report(n, fmt.Sprintf("apiVersion %q is not supported", v), "write apiVersion: "+APIVersion)
 	}
-	if id, n, ok := o.required("tenantId", "72f988bf-86f1-41af-91ab-2d7cd011db47"); ok {
+	if id, n, ok := o.required("tenantId", "YOUR-TENANT-ID, the Tenant ID (a GUID) on the Overview page of Microsoft Entra ID or from az account show --query tenantId"); ok {
 		if !appreg.IsGUID(id) {
 			d.report(n, fmt.Sprintf("tenantId %q is not a tenant id", id),
 				"copy the Tenant ID, a GUID, from the Overview page of Microsoft Entra ID; domain names are not accepted")
@@ -103,6 +104,9 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 	}
 	if p := o.object("policy"); p != nil {
 		policy(d, p, &s.Policy)
+	}
+	if l := o.object("limits"); l != nil {
+		limits(d, l, &s.Limits)
 	}
 	return s, d.diags
 }

@@ -84,8 +84,9 @@ var optionalClaimKeys = map[string]kind{
 var settingsShape = shape{
 	"": {
 		"apiVersion": kString, "tenantId": kString, "namePrefix": kString, "registrations": kString,
-		"defaults": kObject, "deletion": kObject, "policy": kObject,
+		"defaults": kObject, "deletion": kObject, "policy": kObject, "limits": kObject,
 	},
+	"limits":   {"maxFileSize": kString},
 	"defaults": {"audience": kString, "instanceLock": kBool, "owners": kStringList, "tags": kStringList},
 	"deletion": {"allow": kBool, "maxPerRun": kInt},
 	"policy": {

@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -66,7 +68,15 @@ type Options struct {
 	// Remember is how many delivery ids are kept to drop duplicates
 	// (default 10,000).
 	Remember int
-	Logger   *slog.Logger
+	// MaxConcurrentReads bounds the request bodies read at once (default
+	// 4): each may be up to GitHub's 25 MB, and a body is read before its
+	// signature can be checked.
+	MaxConcurrentReads int
+	// JobTimeout is the deadline of one job (default 15 minutes): its
+	// context is cancelled then. A job still running at twice its timeout
+	// ignored the cancellation and makes /healthz report it stuck.
+	JobTimeout time.Duration
+	Logger     *slog.Logger
 }
 
 // Server is the webhook endpoint and its queue.
@@ -75,6 +85,7 @@ type Server struct {
 	log   *slog.Logger
 	seen  *lru
 	queue *Queue
+	reads chan struct{} // bounds the bodies read at once
 }
 
 // New returns a Server; its queue starts empty and accepts jobs until
@@ -86,7 +97,13 @@ func New(o Options) *Server {
 	if o.Remember <= 0 {
 		o.Remember = 10_000
 	}
-	s := &Server{o: o, log: o.Logger, seen: newLRU(o.Remember)}
+	if o.MaxConcurrentReads <= 0 {
+		o.MaxConcurrentReads = 4
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = 15 * time.Minute
+	}
+	s := &Server{o: o, log: o.Logger, seen: newLRU(o.Remember), reads: make(chan struct{}, o.MaxConcurrentReads)}
 	// A delivery whose job failed is forgotten, so that redelivering it
 	// (GitHub keeps its id) runs it again.
 	run := func(ctx context.Context, j Job) error {
@@ -97,6 +114,7 @@ func New(o Options) *Server {
 		return err
 	}
 	s.queue = NewQueue(run, o.MaxConcurrent, o.MaxPending, o.Logger)
+	s.queue.jobTimeout = o.JobTimeout
 	return s
 }
 
@@ -110,6 +128,10 @@ func (s *Server) Handler() http.Handler {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
+		if stuck := s.queue.stuck(time.Now()); len(stuck) > 0 {
+			http.Error(w, "stuck: "+strings.Join(stuck, "; "), http.StatusServiceUnavailable)
+			return
+		}
 		w.Write([]byte("ok\n"))
 	})
 	return mux
@@ -119,12 +141,67 @@ func (s *Server) Handler() http.Handler {
 // until ctx is done; then it cancels them and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error { return s.queue.Shutdown(ctx) }
 
-// maxPayload is GitHub's cap on a delivery's payload.
+// maxPayload is GitHub's cap on a delivery's payload ("Payloads are capped
+// at 25 MB", https://docs.github.com/webhooks/webhook-events-and-payloads).
 const maxPayload = 25 << 20
 
+// readWindow is how long a delivery may wait for a slot to read its body
+// in, and then how long reading it may take: GitHub's own timeout for a
+// delivery is 10 seconds.
+const readWindow = 10 * time.Second
+
+// acted are the events appreg acts on; others are answered unread.
+var acted = map[string]bool{"pull_request": true, "pull_request_review": true, "push": true}
+
+// precheck refuses, from the headers alone, what cannot be a delivery
+// appreg acts on, so that no body is read for it: the HTTP status and
+// answer, or 0.
+func precheck(r *http.Request) (int, string) {
+	event := r.Header.Get("X-GitHub-Event")
+	sig, hasSig := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
+	switch {
+	case !hasSig || len(sig) != 64 || strings.Trim(sig, "0123456789abcdefABCDEF") != "":
+		return http.StatusUnauthorized, "unauthorized"
+	case event == "":
+		return http.StatusBadRequest, "not a GitHub webhook delivery (no X-GitHub-Event)"
+	case !acted[event]:
+		return http.StatusOK, "ignored: appreg acts on pull_request, pull_request_review and push, not " + event
+	case r.ContentLength > maxPayload:
+		return http.StatusRequestEntityTooLarge, "payload larger than GitHub's 25 MB"
+	}
+	return 0, ""
+}
+
 func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxPayload+1<<20)
+	if status, answer := precheck(r); status != 0 {
+		log := s.log.With("delivery", r.Header.Get("X-GitHub-Delivery"), "event", r.Header.Get("X-GitHub-Event"), "remote", r.RemoteAddr)
+		if status == http.StatusOK {
+			log.Info("webhook ignored", "reason", answer)
+			fmt.Fprintln(w, answer)
+			return
+		}
+		log.Warn("webhook refused before reading it", "status", status, "reason", answer, "content_length", r.ContentLength)
+		http.Error(w, answer, status)
+		return
+	}
+	// A slot to read the body in, and little time to read it: GitHub
+	// gives up on a delivery after 10 seconds, so a sender that takes
+	// longer is not GitHub and must not hold a slot.
+	wait := time.NewTimer(readWindow)
+	defer wait.Stop()
+	select {
+	case s.reads <- struct{}{}:
+	case <-wait.C:
+		s.log.Warn("webhook refused: too many bodies being read", "delivery", r.Header.Get("X-GitHub-Delivery"), "remote", r.RemoteAddr)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
+	case <-r.Context().Done():
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(readWindow)) // not every ResponseWriter supports it
+	r.Body = http.MaxBytesReader(w, r.Body, maxPayload)
 	event, delivery, payload, err := s.o.Verify(r)
+	<-s.reads
 	if err != nil {
 		s.log.Warn("webhook refused", "delivery", r.Header.Get("X-GitHub-Delivery"), "event", r.Header.Get("X-GitHub-Event"), "remote", r.RemoteAddr, "error", err)
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -250,9 +327,13 @@ type Queue struct {
 	sem        chan struct{}
 	maxPending int
 
+	// jobTimeout is each job's deadline (0: none).
+	jobTimeout time.Duration
+
 	mu       sync.Mutex
-	pending  map[string][]Job // by repository
-	active   map[string]bool  // a worker runs for the repository
+	pending  map[string][]Job     // by repository
+	active   map[string]bool      // a worker runs for the repository
+	running  map[string]time.Time // when the repository's running job started
 	npending int
 	shut     bool
 	wg       sync.WaitGroup
@@ -277,7 +358,7 @@ func NewQueue(run Runner, maxConcurrent, maxPending int, log *slog.Logger) *Queu
 	}
 	base, cancel := context.WithCancel(context.Background())
 	return &Queue{run: run, log: log, sem: make(chan struct{}, maxConcurrent), maxPending: maxPending,
-		pending: map[string][]Job{}, active: map[string]bool{}, base: base, cancel: cancel}
+		pending: map[string][]Job{}, active: map[string]bool{}, running: map[string]time.Time{}, base: base, cancel: cancel}
 }
 
 // Errors of Add.
@@ -334,10 +415,23 @@ func (q *Queue) worker(repo string) {
 	}
 }
 
-// runOne runs j, logging its outcome.
+// runOne runs j under its deadline, logging its outcome.
 func (q *Queue) runOne(ctx context.Context, j Job) error {
 	log := q.log.With("repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event, "sha", j.SHA)
 	start := time.Now()
+	if q.jobTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, q.jobTimeout)
+		defer cancel()
+	}
+	q.mu.Lock()
+	q.running[j.Repo] = start
+	q.mu.Unlock()
+	defer func() {
+		q.mu.Lock()
+		delete(q.running, j.Repo)
+		q.mu.Unlock()
+	}()
 	log.Info("job started")
 	err := q.run(ctx, j)
 	if err != nil {
@@ -346,6 +440,24 @@ func (q *Queue) runOne(ctx context.Context, j Job) error {
 	}
 	log.Info("job done", "duration", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// stuck lists the repositories whose job has run past twice its deadline:
+// it was cancelled at the deadline and has not returned since.
+func (q *Queue) stuck(now time.Time) []string {
+	if q.jobTimeout <= 0 {
+		return nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	var out []string
+	for repo, start := range q.running {
+		if d := now.Sub(start); d > 2*q.jobTimeout {
+			out = append(out, fmt.Sprintf("%s running for %s (deadline %s)", repo, d.Round(time.Second), q.jobTimeout))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (q *Queue) closed() bool {
@@ -372,38 +484,4 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 		<-done
 		return fmt.Errorf("waiting for running jobs: %w", ctx.Err())
 	}
-}
-
-// lru is a bounded set of the most recently added strings: the oldest
-// goes when it is full.
-type lru struct {
-	mu    sync.Mutex
-	max   int
-	order []string // ring buffer of insertion order
-	next  int
-	set   map[string]bool
-}
-
-func newLRU(max int) *lru { return &lru{max: max, order: make([]string, max), set: map[string]bool{}} }
-
-// add records k and reports whether it was new.
-func (l *lru) add(k string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.set[k] {
-		return false
-	}
-	if old := l.order[l.next]; old != "" {
-		delete(l.set, old)
-	}
-	l.order[l.next] = k
-	l.next = (l.next + 1) % l.max
-	l.set[k] = true
-	return true
-}
-
-func (l *lru) remove(k string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.set, k)
 }

@@ -118,6 +118,9 @@ func Import(ctx context.Context, g ImportReader, loaded *spec.Result, o ImportOp
 		if have.Observed.Managed {
 			if file := loaded.Files[have.Name]; have.Name != "" && file != "" {
 				problem(file, label+" is already managed by appreg through this file", "edit the file instead of importing the application")
+			} else if repo := have.Observed.Repository; repo != "" && !have.Observed.Owned {
+				problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q, for repository %s", label, have.UniqueName, repo),
+					"its files are in that repository; to move it here, write its file here by hand: the plan shows that as a claim, which needs approval")
 			} else {
 				problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q", label, have.UniqueName),
 					fmt.Sprintf("no registration file here declares it; with namePrefix %q it belongs to another repository, or its file was removed", s.NamePrefix))

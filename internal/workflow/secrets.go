@@ -173,6 +173,12 @@ func Rotate(ctx context.Context, g Reader, loaded *spec.Result, o RotateOptions)
 					Error: "run appreg apply first: it creates the application and its secrets"})
 				continue
 			}
+			if why := rotate.NotOwned(have.Observed); why != "" {
+				rot.Outcomes = append(rot.Outcomes, rotate.Outcome{Registration: want.Name, Secret: s.Name, Action: rotate.Keep,
+					Reason: why, Delivered: []string{}, Removed: []string{},
+					Error: "nothing was rotated: appreg apply adopts the application first (an adoption needs approval)"})
+				continue
+			}
 			d := rotate.Decide(now, want.Name, s, have.Observed.Passwords, force)
 			rot.Decisions = append(rot.Decisions, d)
 			if o.DryRun {

@@ -132,19 +132,24 @@ func TestApplicationsThroughSDK(t *testing.T) {
 	if status, _, msg := odata(t, err); status != http.StatusBadRequest || msg == "" {
 		t.Errorf("duplicate owner: %d %q", status, msg)
 	}
+	// The operator created the app with Application.ReadWrite.OwnedBy,
+	// which made it the first owner.
 	owners, err := c.Applications().ByApplicationId(id).Owners().Get(ctx(t), nil)
-	if err != nil || len(owners.GetValue()) != 1 {
+	if err != nil || len(owners.GetValue()) != 2 {
 		t.Fatalf("list owners: %v", err)
 	}
-	if _, ok := owners.GetValue()[0].(models.Userable); !ok {
-		t.Errorf("owner is a %T, want a user", owners.GetValue()[0])
+	if _, ok := owners.GetValue()[0].(models.ServicePrincipalable); !ok {
+		t.Errorf("first owner is a %T, want the operator's service principal", owners.GetValue()[0])
+	}
+	if _, ok := owners.GetValue()[1].(models.Userable); !ok {
+		t.Errorf("owner is a %T, want a user", owners.GetValue()[1])
 	}
 	expanded, err := c.Applications().Get(ctx(t), &applications.ApplicationsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
 			Filter: ptr("appId eq '" + appID + "'"), Expand: []string{"owners"},
 		},
 	})
-	if err != nil || len(expanded.GetValue()) != 1 || len(expanded.GetValue()[0].GetOwners()) != 1 {
+	if err != nil || len(expanded.GetValue()) != 1 || len(expanded.GetValue()[0].GetOwners()) != 2 {
 		t.Fatalf("$expand=owners: %v", err)
 	}
 	if err := c.Applications().ByApplicationId(id).Owners().ByDirectoryObjectId(alice).Ref().Delete(ctx(t), nil); err != nil {

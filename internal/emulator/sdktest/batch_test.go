@@ -18,7 +18,8 @@ import (
 )
 
 func TestBatchThroughSDK(t *testing.T) {
-	e := setup(t, emulator.Options{})
+	// The application is seeded directly, owned by nobody.
+	e := setup(t, emulator.Options{GrantRoles: []string{"Application.ReadWrite.All"}})
 	t.Parallel()
 	c := e.client
 	a, err := e.srv.CreateApplication(map[string]any{"displayName": "batched"})
@@ -155,7 +156,7 @@ func TestTokenEndpointThroughAzidentity(t *testing.T) {
 	}
 	claims := jwtClaims(t, tok.Token)
 	roles := fmt.Sprint(claims["roles"])
-	for _, r := range []string{"Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "User.Read.All"} {
+	for _, r := range emulator.LeastPrivilegeRoles {
 		if !strings.Contains(roles, r) {
 			t.Errorf("roles %s lack %s", roles, r)
 		}

@@ -18,7 +18,9 @@ import (
 )
 
 func TestServicePrincipalsAndConsentThroughSDK(t *testing.T) {
-	e := setup(t, emulator.Options{})
+	// The service principal is upserted without an owner and updated
+	// after: Application.ReadWrite.OwnedBy would not allow that.
+	e := setup(t, emulator.Options{GrantRoles: []string{"Application.ReadWrite.All"}})
 	t.Parallel()
 	c := e.client
 
@@ -91,7 +93,7 @@ func TestServicePrincipalsAndConsentThroughSDK(t *testing.T) {
 		t.Fatalf("appRoleAssignments: %v", err)
 	}
 	assignedTo, err := c.ServicePrincipals().ByServicePrincipalId(graphSPID).AppRoleAssignedTo().Get(ctx(t), nil)
-	if err != nil || len(assignedTo.GetValue()) != 5 { // the operator's four and this one
+	if err != nil || len(assignedTo.GetValue()) != len(emulator.LeastPrivilegeRoles)+2 { // the operator's roles, the Application.ReadWrite.All granted above, and this one
 		t.Fatalf("appRoleAssignedTo list: %d %v", len(assignedTo.GetValue()), err)
 	}
 	if err := c.ServicePrincipals().ByServicePrincipalId(graphSPID).AppRoleAssignedTo().ByAppRoleAssignmentId(deref(as.GetId())).Delete(ctx(t), nil); err != nil {

@@ -53,6 +53,8 @@ type Server struct {
 	now       func() time.Time
 	failures  []failure
 	requests  []Request
+	// revealToken, when set, may read delivered secrets (reveal.go).
+	revealToken string
 }
 
 // Option configures a Server.
@@ -110,6 +112,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc(method+" "+s.prefix+path, f)
 	}
 	h("POST /app/installations/{id}/access_tokens", s.createInstallationToken)
+	h("GET "+revealPath, s.revealSecret)
 
 	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repositories/{id}", s.getRepoByID)
@@ -258,7 +261,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusNotFound, "Not Found", docsRoot)
 			return
 		}
-		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/")
+		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/") || s.isRevealRoute(r)
 		if !isAppRoute {
 			l, ok := s.authenticate(r.Header.Get("Authorization"))
 			if !ok {

@@ -37,6 +37,7 @@ func fakeGitHub(ts *testscript.TestScript) *ghtest.Server {
 //	github comments REPO NUMBER    print "comments: N", then each comment with its size; fails past 65,536 characters
 //	github statuses REPO SHA       print the commit statuses on SHA, "STATE CONTEXT: DESCRIPTION"
 //	github requests METHOD TEXT    print how many requests with METHOD (or "*") had TEXT in their path
+//	github branch REPO BRANCH SHA     point BRANCH of REPO at commit SHA (the default branch's head)
 //	github secret-works REPO NAME APP  the value in repository secret NAME authenticates APP (a uniqueName)
 //	github no-secrets              fail if any secret value (every client secret the emulator issued, the
 //	                               operator's secret, the GitHub token) is in a request GitHub received, a
@@ -74,6 +75,11 @@ func github(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		srv.AddPullRequest(args[1], pr)
+	case "branch":
+		if len(args) != 4 {
+			ts.Fatalf("usage: github branch REPO BRANCH SHA")
+		}
+		srv.SetBranch(args[1], args[2], args[3])
 	case "review":
 		if len(args) < 5 {
 			ts.Fatalf("usage: github review REPO NUMBER USER STATE [commit=SHA]")

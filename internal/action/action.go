@@ -1,10 +1,11 @@
 // Package action is appreg's GitHub Action: a thin shell that reads what the
 // Actions runner provides (INPUT_* inputs, GITHUB_* variables, the event
-// payload at GITHUB_EVENT_PATH), picks a use-case from package workflow and
-// reports through GitHub: a sticky pull request comment, a commit status, the
-// step summary, step outputs and file annotations.
+// payload at GITHUB_EVENT_PATH), runs the use-case package workflow picks
+// for the event, and prints its report: the log with file annotations, the
+// step summary, step outputs and the plan and result as JSON files.
 //
-// With the command input "auto" it routes by event:
+// With the command input "auto" the use-case follows the event
+// (workflow.Route):
 //
 //   - pull_request opened, synchronize or reopened: plan, one sticky comment
 //     on the pull request (marker <!-- appreg:plan -->) with an Approval
@@ -21,107 +22,25 @@
 //   - push to the default branch: apply, then a comment with the result
 //     (marker <!-- appreg:apply -->; one per run, never edited) on the pull
 //     request whose merge produced the pushed commit, and the step summary.
-//     Every apply the Action runs is gated: a change that policy.require
-//     says needs approval is applied only if the reviews of the pull
-//     request merged as the commit approve its last commit; otherwise it is
-//     refused and reported, and the rest is applied. (appreg apply, run by
-//     an operator, is not gated.)
+//     Every apply the Action runs is gated on approval.
 //   - schedule and workflow_dispatch: no default; the command input names
-//     plan, apply or validate.
-//
-// The Action reaches GitHub through the small interfaces below, which
-// *gh.Client (wrapped in package cli) satisfies, and Microsoft Graph through
-// workflow.Graph, built only when a run needs the tenant.
+//     plan, apply, validate or rotate.
 package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/appreg/appreg/internal/policy"
-	"github.com/appreg/appreg/internal/rotate"
+	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/workflow"
 )
-
-// Commands the command input accepts.
-const (
-	CommandAuto     = "auto"
-	CommandPlan     = "plan"
-	CommandApply    = "apply"
-	CommandValidate = "validate"
-	CommandRotate   = "rotate"
-)
-
-// Markers of the Action's sticky comments.
-const (
-	PlanMarker  = "<!-- appreg:plan -->"
-	ApplyMarker = "<!-- appreg:apply -->"
-)
-
-// StatusContext is the commit status the Action keeps on a pull request's
-// head commit for the plan; ApprovalContext the one for its approval.
-const (
-	StatusContext   = "appreg/plan"
-	ApprovalContext = "appreg/approval"
-)
-
-// Commit status states.
-const (
-	StatePending = "pending"
-	StateSuccess = "success"
-	StateFailure = "failure"
-	StateError   = "error"
-)
-
-// Status is a commit status.
-type Status struct {
-	State, Context, Description, TargetURL string
-}
-
-// Comments writes pull request comments. UpsertStickyComment keeps one
-// marked comment (or numbered parts of it), editing it in place; the plan
-// uses it. CreateComment adds one; each apply's result is its own comment,
-// so that a later run never overwrites the record of what an earlier one
-// changed. *gh.Client implements it.
-type Comments interface {
-	UpsertStickyComment(ctx context.Context, repo string, number int, marker string, parts []string) ([]int64, error)
-	CreateComment(ctx context.Context, repo string, number int, body string) (int64, error)
-}
-
-// Statuses sets commit statuses.
-type Statuses interface {
-	SetStatus(ctx context.Context, repo, sha string, s Status) error
-}
-
-// PullRequests finds the pull request whose merge produced commit sha on the
-// base branch; found is false when the commit was pushed directly.
-type PullRequests interface {
-	MergedPullRequest(ctx context.Context, repo, sha string) (number int, found bool, err error)
-	// CommentBodies returns the bodies of the comments on pull request
-	// number, oldest first (apply reads the reviewed plan's fingerprint).
-	CommentBodies(ctx context.Context, repo string, number int) ([]string, error)
-}
-
-// PullRequest is what approval needs to know about a pull request.
-type PullRequest struct {
-	Number int
-	// HeadSHA is the head commit; for a merged pull request, its last one.
-	HeadSHA string
-	// Author is the login that opened it.
-	Author string
-}
-
-// Reviews reads a pull request and its reviews (in chronological order),
-// for approval. *gh.Client, adapted in package cli, implements it.
-type Reviews interface {
-	PullRequest(ctx context.Context, repo string, number int) (PullRequest, error)
-	ListReviews(ctx context.Context, repo string, number int) ([]policy.Review, error)
-}
 
 // TeamsToken is the token that reads team membership: MembersToken, else
 // SecretsToken, else GitHubToken.
@@ -134,29 +53,13 @@ func (o *Options) TeamsToken() string {
 	return o.GitHubToken
 }
 
-// Deps are what a run talks to.
+// Deps are what a run talks to: the workflow's ports (package cli builds
+// them; the Action fills in Load, Config and Redact) and where the log goes.
 type Deps struct {
-	// Graph builds the Microsoft Graph client. It is called only when the
-	// run reads the tenant, so that runs that do not (validate, fork pull
-	// requests) never request a token.
-	Graph func(ctx context.Context) (workflow.Graph, error)
-	// Rotator builds what creates, verifies and delivers client secrets
-	// (with the secrets-token input), after Graph; nil, or a nil result,
-	// means secrets cannot be delivered and each is reported as failed.
-	Rotator      func(ctx context.Context) (*rotate.Rotator, error)
-	Comments     Comments
-	Statuses     Statuses
-	PullRequests PullRequests
-	Reviews      Reviews
-	// Teams reads team membership for approval; nil, or a lookup failing
-	// with workflow.ErrTeamUnreadable, leaves only the users a reviewer
-	// group lists.
-	Teams workflow.Teams
+	workflow.Deps
 	// Stdout receives the workflow commands (annotations, masks) and the
-	// human-readable log; Logger structured progress (both end up in the
-	// step's log).
+	// human-readable log.
 	Stdout io.Writer
-	Logger *slog.Logger
 }
 
 // Options are the parsed inputs and runner context of one run; Parse builds
@@ -167,9 +70,8 @@ type Options struct {
 	// Config is the path of appreg.yaml, relative to the workspace.
 	Config string
 	// Workspace is the checkout the run reads (GITHUB_WORKSPACE): Config
-	// and the JSON documents are resolved under it, so that a run does
-	// not depend on the process's working directory (appreg serve runs
-	// many, each in its own folder). Empty: the working directory.
+	// and the JSON documents are resolved under it. Empty: the working
+	// directory.
 	Workspace string
 	// Auth is how to reach Microsoft Graph; package cli builds the
 	// credential from it.
@@ -180,20 +82,17 @@ type Options struct {
 	// membership for approval, which GITHUB_TOKEN cannot do either (empty:
 	// SecretsToken, then GitHubToken).
 	GitHubToken, SecretsToken, MembersToken string
-
-	// EventName is GITHUB_EVENT_NAME; event the payload at
-	// GITHUB_EVENT_PATH (nil when there is none).
-	EventName string
-	event     *event
-	// Repository ("owner/name"), SHA and Ref describe the run.
-	Repository, SHA, Ref string
+	// OrgPolicy is the organisation policy's YAML (input org-policy, best
+	// an organisation variable the repository cannot edit); empty: none.
+	OrgPolicy string
+	// Event is what the run is about: GITHUB_EVENT_NAME, the payload at
+	// GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_SHA and the run's URL.
+	Event workflow.Event
 	// APIURL is the GitHub REST API root (GITHUB_API_URL; GitHub Enterprise
 	// Server has its own).
 	APIURL string
-	// RunURL links the run from statuses and comments.
-	RunURL string
 	// PlanJSON and ResultJSON are where the JSON documents are written
-	// (relative to the working directory, the workspace).
+	// (relative to the workspace).
 	PlanJSON, ResultJSON string
 
 	getenv func(string) string
@@ -229,7 +128,7 @@ func Parse(getenv func(string) string) (*Options, error) {
 		return def
 	}
 	o := &Options{
-		Command:   strings.ToLower(in("command", CommandAuto)),
+		Command:   strings.ToLower(in("command", workflow.CommandAuto)),
 		Config:    in("config", "appreg.yaml"),
 		Workspace: getenv("GITHUB_WORKSPACE"),
 		Auth: Auth{
@@ -242,35 +141,39 @@ func Parse(getenv func(string) string) (*Options, error) {
 		GitHubToken:  in("github-token", getenv("GITHUB_TOKEN")),
 		SecretsToken: in("secrets-token", ""),
 		MembersToken: in("members-token", ""),
-		EventName:    getenv("GITHUB_EVENT_NAME"),
-		Repository:   getenv("GITHUB_REPOSITORY"),
-		SHA:          getenv("GITHUB_SHA"),
-		Ref:          getenv("GITHUB_REF"),
+		OrgPolicy:    in("org-policy", ""),
 		APIURL:       getenv("GITHUB_API_URL"),
 		PlanJSON:     DefaultPlanJSON,
 		ResultJSON:   DefaultResultJSON,
 		getenv:       getenv,
 	}
 	switch o.Command {
-	case CommandAuto, CommandPlan, CommandApply, CommandValidate, CommandRotate:
+	case workflow.CommandAuto, workflow.CommandPlan, workflow.CommandApply, workflow.CommandValidate, workflow.CommandRotate:
 	default:
 		return nil, fmt.Errorf("input command is %q: want auto, plan, apply, validate or rotate", o.Command)
 	}
-	if server, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_RUN_ID"); server != "" && id != "" && o.Repository != "" {
-		o.RunURL = strings.TrimSuffix(server, "/") + "/" + o.Repository + "/actions/runs/" + id
-	}
+	name := getenv("GITHUB_EVENT_NAME")
 	if p := getenv("GITHUB_EVENT_PATH"); p != "" {
-		e, err := readEvent(p)
+		data, err := os.ReadFile(p)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading the event payload: %w", err)
 		}
-		o.event = e
-		if o.Repository == "" {
-			o.Repository = e.Repository.FullName
+		if o.Event, err = workflow.ParseEvent(name, data); err != nil {
+			return nil, fmt.Errorf("reading the event payload %s: %w", p, err)
 		}
+	} else if o.Command == workflow.CommandAuto && (name == "pull_request" || name == "pull_request_review" || name == "push") {
+		return nil, fmt.Errorf("GITHUB_EVENT_PATH is not set: command auto needs the %s event payload", name)
 	}
-	if o.Command == CommandAuto && o.event == nil && (o.EventName == "pull_request" || o.EventName == "pull_request_review" || o.EventName == "push") {
-		return nil, fmt.Errorf("GITHUB_EVENT_PATH is not set: command auto needs the %s event payload", o.EventName)
+	o.Event.Name = name
+	if repo := getenv("GITHUB_REPOSITORY"); repo != "" {
+		o.Event.Repo = repo
+	}
+	// A push names its commit; other runs read GITHUB_SHA.
+	if sha := getenv("GITHUB_SHA"); name != "push" || o.Event.SHA == "" {
+		o.Event.SHA = sha
+	}
+	if server, id := getenv("GITHUB_SERVER_URL"), getenv("GITHUB_RUN_ID"); server != "" && id != "" && o.Event.Repo != "" {
+		o.Event.RunURL = strings.TrimSuffix(server, "/") + "/" + o.Event.Repo + "/actions/runs/" + id
 	}
 	return o, nil
 }
@@ -286,13 +189,40 @@ func (o *Options) secrets() []string {
 	return out
 }
 
-// Run performs the run o describes.
+// redact replaces secret input values in text bound for GitHub, as a
+// second line of defence behind the runner's masking (which does not apply
+// to comments).
+func (o *Options) redact(s string) string {
+	for _, v := range o.secrets() {
+		s = strings.ReplaceAll(s, v, "***")
+	}
+	return s
+}
+
+// Run performs the run o describes and prints its report.
 func Run(ctx context.Context, o *Options, d Deps) error {
-	r := newRun(o, d)
-	r.mask()
-	err := r.route(ctx)
+	if d.Stdout == nil {
+		d.Stdout = io.Discard
+	}
+	p := &printer{o: o, w: d.Stdout, gha: githubactions.New(githubactions.WithGetenv(o.getenv), githubactions.WithWriter(d.Stdout))}
+	for _, s := range o.secrets() {
+		// Values from ${{ secrets.X }} are masked already; this covers
+		// values computed by earlier steps.
+		p.gha.AddMask(s)
+	}
+	wd := d.Deps
+	wd.Load, wd.Config, wd.Redact = workflow.Files(o.Workspace, o.Config), o.Config, o.redact
+	if wd.Logger == nil {
+		wd.Logger = slog.New(slog.DiscardHandler)
+	}
+	rep, err := workflow.Run(ctx, wd, o.Command, o.Event)
+	err = errors.Join(err, p.report(rep))
 	if err != nil {
-		r.errorAnnotation(err)
+		msg := err.Error()
+		if errors.Is(err, workflow.ErrNoDelivery) {
+			msg += ": set the secrets-token input to a token with Secrets: write"
+		}
+		p.annotate(diag.Diagnostic{Severity: diag.Error, Summary: o.redact(msg)})
 	}
 	return err
 }

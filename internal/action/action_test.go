@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,54 +15,12 @@ import (
 
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/workflow"
+	"github.com/appreg/appreg/internal/workflow/workflowtest"
 )
 
-// fakeGitHub records what the Action writes to GitHub.
-type fakeGitHub struct {
-	sticky    []string // "repo#n marker parts=N"
-	created   []string // "repo#n body"
-	statuses  []Status
-	merged    map[string]int
-	stickyErr error
-	lookupErr error
-}
-
-func (f *fakeGitHub) UpsertStickyComment(_ context.Context, repo string, n int, marker string, parts []string) ([]int64, error) {
-	if f.stickyErr != nil {
-		return nil, f.stickyErr
-	}
-	f.sticky = append(f.sticky, repo+"#"+strconv.Itoa(n)+" "+marker+" "+strings.Join(parts, "\n---\n"))
-	return make([]int64, len(parts)), nil
-}
-
-func (f *fakeGitHub) CreateComment(_ context.Context, repo string, n int, body string) (int64, error) {
-	f.created = append(f.created, repo+"#"+strconv.Itoa(n)+" "+body)
-	return 1, nil
-}
-
-func (f *fakeGitHub) SetStatus(_ context.Context, _, _ string, s Status) error {
-	f.statuses = append(f.statuses, s)
-	return nil
-}
-
-func (f *fakeGitHub) MergedPullRequest(_ context.Context, _, sha string) (int, bool, error) {
-	if f.lookupErr != nil {
-		return 0, false, f.lookupErr
-	}
-	n, ok := f.merged[sha]
-	return n, ok, nil
-}
-
-func (f *fakeGitHub) CommentBodies(_ context.Context, repo string, n int) ([]string, error) {
-	var out []string
-	prefix := repo + "#" + strconv.Itoa(n) + " "
-	for _, c := range f.sticky {
-		if body, ok := strings.CutPrefix(c, prefix); ok {
-			out = append(out, body)
-		}
-	}
-	return out, nil
-}
+// heads is where the default branch of contoso/apps is: at the pushed
+// commit of pushPayload.
+var heads = map[string]string{"contoso/apps main": "pushedsha"}
 
 // testRepo writes a minimal valid configuration into a temporary directory
 // and makes it the working directory.
@@ -125,7 +83,7 @@ func (e env) get(k string) string { return e[k] }
 
 // runAction parses env and runs with fakes; graphErr is what building the
 // Graph client returns. It reports whether Graph was asked for.
-func runAction(t *testing.T, e env, gh *fakeGitHub, graphErr error) (stdout string, graphCalled bool, err error) {
+func runAction(t *testing.T, e env, gh *workflowtest.GitHub, graphErr error) (stdout string, graphCalled bool, err error) {
 	t.Helper()
 	if e["GITHUB_REPOSITORY"] == "" {
 		e["GITHUB_REPOSITORY"] = "contoso/apps"
@@ -135,12 +93,12 @@ func runAction(t *testing.T, e env, gh *fakeGitHub, graphErr error) (stdout stri
 		return "", false, err
 	}
 	var out strings.Builder
-	err = Run(t.Context(), o, Deps{
+	err = Run(t.Context(), o, Deps{Deps: workflow.Deps{
 		Graph: func(context.Context) (workflow.Graph, error) {
 			graphCalled = true
 			return nil, graphErr
 		},
-		Comments: gh, Statuses: gh, PullRequests: gh, Stdout: &out,
+		Comments: gh, Statuses: gh, PullRequests: gh, Branches: gh}, Stdout: &out,
 	})
 	return out.String(), graphCalled, err
 }
@@ -162,7 +120,7 @@ func TestRouteNothingToDo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			testRepo(t)
-			gh := &fakeGitHub{}
+			gh := &workflowtest.GitHub{}
 			out, graphCalled, err := runAction(t, env{"GITHUB_EVENT_NAME": tt.event, "GITHUB_EVENT_PATH": payload(t, tt.body)}, gh, errors.New("unused"))
 			if err != nil {
 				t.Fatal(err)
@@ -170,7 +128,7 @@ func TestRouteNothingToDo(t *testing.T) {
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("output %q does not say %q", out, tt.want)
 			}
-			if graphCalled || len(gh.sticky)+len(gh.created)+len(gh.statuses) > 0 {
+			if graphCalled || len(gh.Sticky)+len(gh.Created)+len(gh.Statuses) > 0 {
 				t.Errorf("a run with nothing to do touched Graph (%v) or GitHub (%+v)", graphCalled, gh)
 			}
 		})
@@ -200,7 +158,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestForkNeverBuildsGraph(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	_, graphCalled, err := runAction(t, env{
 		"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", true, false)),
 		"INPUT_CLIENT-SECRET": "s3cret-value",
@@ -211,17 +169,17 @@ func TestForkNeverBuildsGraph(t *testing.T) {
 	if graphCalled {
 		t.Error("a fork pull request built the Graph client")
 	}
-	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "Not planned: this pull request comes from a fork") {
-		t.Errorf("sticky comments = %q, want one fork notice", gh.sticky)
+	if len(gh.Sticky) != 1 || !strings.Contains(gh.Sticky[0], "Not planned: this pull request comes from a fork") {
+		t.Errorf("sticky comments = %q, want one fork notice", gh.Sticky)
 	}
-	if len(gh.statuses) != 0 {
-		t.Errorf("statuses = %+v, want none on a fork pull request", gh.statuses)
+	if len(gh.Statuses) != 0 {
+		t.Errorf("statuses = %+v, want none on a fork pull request", gh.Statuses)
 	}
 }
 
 func TestForkCommentFailureIsAWarning(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{stickyErr: errors.New("403 Resource not accessible by integration")}
+	gh := &workflowtest.GitHub{StickyErr: errors.New("403 Resource not accessible by integration")}
 	out, _, err := runAction(t, env{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", true, false))}, gh, nil)
 	if err != nil {
 		t.Fatalf("a read-only token on a fork pull request failed the step: %v", err)
@@ -233,7 +191,7 @@ func TestForkCommentFailureIsAWarning(t *testing.T) {
 
 func TestPlanGraphFailureIsReported(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	secret := "s3cret-value"
 	_, _, err := runAction(t, env{
 		"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("synchronize", false, false)),
@@ -242,14 +200,14 @@ func TestPlanGraphFailureIsReported(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "planning: connecting to Microsoft Graph: token endpoint said no") {
 		t.Fatalf("err = %v, want the Graph failure", err)
 	}
-	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "The plan failed") {
-		t.Fatalf("sticky = %q, want the failure", gh.sticky)
+	if len(gh.Sticky) != 1 || !strings.Contains(gh.Sticky[0], "The plan failed") {
+		t.Fatalf("sticky = %q, want the failure", gh.Sticky)
 	}
-	if strings.Contains(gh.sticky[0], secret) {
-		t.Errorf("the comment shows the client secret: %q", gh.sticky[0])
+	if strings.Contains(gh.Sticky[0], secret) {
+		t.Errorf("the comment shows the client secret: %q", gh.Sticky[0])
 	}
 	got := []string{}
-	for _, s := range gh.statuses {
+	for _, s := range gh.Statuses {
 		got = append(got, s.State+" "+s.Context)
 	}
 	if diff := cmp.Diff([]string{"pending appreg/plan", "error appreg/plan", "error appreg/approval"}, got); diff != "" {
@@ -260,7 +218,7 @@ func TestPlanGraphFailureIsReported(t *testing.T) {
 func TestInvalidFilesOnPullRequest(t *testing.T) {
 	testRepo(t)
 	write(t, "registrations/bad.yaml", "apiVersion: appreg/v1\nname: bad\ndisplayName: Bad\nweb: {redirectUris: [http://example.com/cb]}\n")
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	out, graphCalled, err := runAction(t, env{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", false, false))}, gh, nil)
 	if err == nil || !strings.Contains(err.Error(), "the registration files have 1 error") {
 		t.Fatalf("err = %v", err)
@@ -271,22 +229,16 @@ func TestInvalidFilesOnPullRequest(t *testing.T) {
 	if !strings.Contains(out, "::error file=registrations/bad.yaml,line=4,") {
 		t.Errorf("no annotation in %q", out)
 	}
-	if len(gh.sticky) != 1 || !strings.Contains(gh.sticky[0], "1 error.** Nothing was planned") {
-		t.Errorf("sticky = %q", gh.sticky)
-	}
-	want := []Status{
-		{State: StatePending, Context: StatusContext, Description: "Planning…"},
-		{State: StateFailure, Context: StatusContext, Description: "1 error in the registration files"},
-		{State: StateError, Context: ApprovalContext, Description: "not evaluated: the registration files have errors"},
-	}
-	if diff := cmp.Diff(want, gh.statuses); diff != "" {
-		t.Errorf("statuses (-want +got):\n%s", diff)
+	// The comment and statuses are the workflow's (its tests check them);
+	// the shell adds the annotations.
+	if len(gh.Sticky) != 1 || len(gh.Statuses) != 3 {
+		t.Errorf("sticky = %q, statuses = %+v", gh.Sticky, gh.Statuses)
 	}
 }
 
 func TestApplyLookupFailureStillApplies(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{lookupErr: errors.New("500 from GitHub")}
+	gh := &workflowtest.GitHub{Heads: heads, LookupErr: errors.New("500 from GitHub")}
 	out, graphCalled, err := runAction(t, env{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": payload(t, pushPayload("refs/heads/main", false))}, gh, errors.New("graph down"))
 	if !graphCalled {
 		t.Error("the apply did not go on when the pull request lookup failed")
@@ -301,13 +253,13 @@ func TestApplyLookupFailureStillApplies(t *testing.T) {
 
 func TestApplyFailureCommentsOnMergedPullRequest(t *testing.T) {
 	testRepo(t)
-	gh := &fakeGitHub{merged: map[string]int{"pushedsha": 12}}
+	gh := &workflowtest.GitHub{Heads: heads, Merged: map[string]int{"pushedsha": 12}}
 	_, _, err := runAction(t, env{"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": payload(t, pushPayload("refs/heads/main", false))}, gh, errors.New("graph down"))
 	if err == nil {
 		t.Fatal("no error")
 	}
-	if len(gh.created) != 1 || !strings.HasPrefix(gh.created[0], "contoso/apps#12 <!-- appreg:apply -->\n") || !strings.Contains(gh.created[0], "graph down") {
-		t.Errorf("created = %q, want the failure on #12", gh.created)
+	if len(gh.Created) != 1 || !strings.HasPrefix(gh.Created[0], "contoso/apps#12 <!-- appreg:apply -->\n") || !strings.Contains(gh.Created[0], "graph down") {
+		t.Errorf("created = %q, want the failure on #12", gh.Created)
 	}
 }
 
@@ -315,7 +267,7 @@ func TestFileCommandsWithoutRunnerFiles(t *testing.T) {
 	testRepo(t)
 	// GITHUB_OUTPUT points into a directory that does not exist: the
 	// panic go-githubactions raises becomes a warning.
-	out, _, err := runAction(t, env{"INPUT_COMMAND": "validate", "GITHUB_STEP_SUMMARY": "/nonexistent/dir/summary"}, &fakeGitHub{}, nil)
+	out, _, err := runAction(t, env{"INPUT_COMMAND": "validate", "GITHUB_STEP_SUMMARY": "/nonexistent/dir/summary"}, &workflowtest.GitHub{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,34 +293,6 @@ func TestAnnotation(t *testing.T) {
 	}
 }
 
-func TestFence(t *testing.T) {
-	t.Parallel()
-	got := fence("a ```` b\x1b[31m")
-	want := "`````text\na ```` b[31m\n`````\n"
-	if got != want {
-		t.Errorf("fence = %q, want %q", got, want)
-	}
-}
-
-func TestJoinForSummary(t *testing.T) {
-	t.Parallel()
-	part := strings.Repeat("x", 65000)
-	parts := make([]string, 20)
-	for i := range parts {
-		parts[i] = part
-	}
-	got := joinForSummary(parts)
-	if len(got) > maxSummary {
-		t.Errorf("summary is %d bytes, over %d", len(got), maxSummary)
-	}
-	if !strings.Contains(got, "4 parts are left out") {
-		t.Errorf("summary does not say what was left out: …%s", got[len(got)-200:])
-	}
-	if got := joinForSummary([]string{"a", "b"}); got != "a\nb" {
-		t.Errorf("joinForSummary(a, b) = %q", got)
-	}
-}
-
 // TestWorkspaceRootsTheRun runs the Action in a workspace that is not the
 // working directory (as appreg serve does): the files are read there,
 // annotations name them relative to it, and the JSON lands in it.
@@ -377,7 +301,7 @@ func TestWorkspaceRootsTheRun(t *testing.T) {
 	ws, _ := os.Getwd()
 	t.Chdir(t.TempDir()) // somewhere with no appreg.yaml
 	write(t, filepath.Join(ws, "registrations/bad.yaml"), "apiVersion: appreg/v1\nname: bad\ndisplayName: Bad\nweb: {redirectUris: [http://example.com/cb]}\n")
-	gh := &fakeGitHub{}
+	gh := &workflowtest.GitHub{}
 	e := env{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": payload(t, pullPayload("opened", false, false)), "GITHUB_WORKSPACE": ws}
 	out, _, err := runAction(t, e, gh, nil)
 	if err == nil || !strings.Contains(err.Error(), "the registration files have 1 error") {
@@ -388,16 +312,39 @@ func TestWorkspaceRootsTheRun(t *testing.T) {
 	}
 
 	os.Remove(filepath.Join(ws, "registrations/bad.yaml"))
-	e["INPUT_COMMAND"] = CommandValidate
+	e["INPUT_COMMAND"] = workflow.CommandValidate
 	if _, _, err := runAction(t, e, gh, nil); err != nil {
 		t.Fatalf("validate in the workspace: %v", err)
 	}
-	var r run
-	r.o = &Options{Workspace: ws}
-	if _, err := r.writeJSON(".appreg/x.json", func(w io.Writer) error { _, err := io.WriteString(w, "{}"); return err }); err != nil {
+	p := &printer{o: &Options{Workspace: ws, getenv: func(string) string { return "" }}}
+	if err := p.writeJSON(".appreg/x.json", "x", func(w io.Writer) error { _, err := io.WriteString(w, "{}"); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(ws, ".appreg/x.json")); err != nil {
 		t.Errorf("the JSON is not in the workspace: %v", err)
+	}
+}
+
+func TestTeamsToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  env
+		want string
+	}{
+		{env{"INPUT_GITHUB-TOKEN": "gh"}, "gh"},
+		{env{"INPUT_GITHUB-TOKEN": "gh", "INPUT_SECRETS-TOKEN": "sec"}, "sec"},
+		{env{"INPUT_GITHUB-TOKEN": "gh", "INPUT_SECRETS-TOKEN": "sec", "INPUT_MEMBERS-TOKEN": "mem"}, "mem"},
+	}
+	for _, tt := range tests {
+		o, err := Parse(tt.env.get)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.TeamsToken(); got != tt.want {
+			t.Errorf("TeamsToken with %v = %q, want %q", tt.env, got, tt.want)
+		}
+		if !slices.Contains(o.secrets(), tt.want) {
+			t.Errorf("the teams token %q is not redacted", tt.want)
+		}
 	}
 }

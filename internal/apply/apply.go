@@ -8,6 +8,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -154,13 +155,25 @@ func (r *runner) appID(name string) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.failed[name] {
-		return "", fmt.Errorf("it needs registration %q, which failed to apply", name)
+		return "", &DependencyError{Registration: name, Why: "failed to apply"}
 	}
 	id := r.appIDs[name]
 	if id == "" {
-		return "", fmt.Errorf("it needs registration %q, which does not exist in the tenant yet", name)
+		return "", &DependencyError{Registration: name, Why: "does not exist in the tenant yet"}
 	}
 	return id, nil
+}
+
+// DependencyError is why a change was skipped: it references another
+// registration (as the API whose permissions it requests) that failed or
+// does not exist.
+type DependencyError struct {
+	Registration string
+	Why          string
+}
+
+func (e *DependencyError) Error() string {
+	return fmt.Sprintf("it needs registration %q, which %s", e.Registration, e.Why)
 }
 
 // change applies one registration's change. It stops at the first failing
@@ -171,6 +184,10 @@ func (r *runner) change(ctx context.Context, c plan.Change) plan.Outcome {
 		out.ObjectID = c.Before.Observed.ObjectID
 	}
 	log := r.log.With("registration", c.Key, "action", string(c.Action))
+	if c.Settings {
+		out.Status, out.Steps = plan.Applied, []string{"appreg.yaml changed: nothing to write to the tenant"}
+		return out
+	}
 	err := r.steps(ctx, c, &out)
 	r.mu.Lock()
 	if err != nil {
@@ -181,7 +198,7 @@ func (r *runner) change(ctx context.Context, c plan.Change) plan.Outcome {
 	r.mu.Unlock()
 	if err != nil {
 		out.Status, out.Error = plan.Failed, err.Error()
-		if strings.HasPrefix(out.Error, "it needs registration") {
+		if _, ok := errors.AsType[*DependencyError](err); ok {
 			out.Status = plan.Skipped
 		}
 		log.ErrorContext(ctx, "apply failed", "error", err)

@@ -1,12 +1,9 @@
 package apply
 
 import (
-	"context"
-	"errors"
-	"fmt"
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,78 +11,6 @@ import (
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/plan"
 )
-
-// fakeWriter records calls and fails those named in fail.
-type fakeWriter struct {
-	mu    sync.Mutex
-	calls []string
-	fail  map[string]bool // call prefix -> fail
-}
-
-func (f *fakeWriter) record(call string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, call)
-	for prefix := range f.fail {
-		if strings.HasPrefix(call, prefix) {
-			return errors.New("injected failure")
-		}
-	}
-	return nil
-}
-
-func (f *fakeWriter) UpsertApplication(_ context.Context, want, _ *appreg.Registration, access []appreg.ResourceAccess) (string, string, error) {
-	var res []string
-	for _, a := range access {
-		res = append(res, a.ResourceAppID)
-	}
-	err := f.record(fmt.Sprintf("upsert %s access=%v", want.UniqueName, res))
-	return "obj-" + want.Name, "app-" + want.Name, err
-}
-
-func (f *fakeWriter) DisableFirst(_ context.Context, have *appreg.Registration, values []string) error {
-	return f.record("disable " + have.UniqueName + " " + strings.Join(values, ","))
-}
-
-func (f *fakeWriter) UpsertServicePrincipal(_ context.Context, appID string, _, _ *appreg.ServicePrincipal) (string, error) {
-	return "sp-" + appID, f.record("sp " + appID)
-}
-
-func (f *fakeWriter) DeleteApplication(_ context.Context, objectID string) error {
-	return f.record("delete " + objectID)
-}
-
-func (f *fakeWriter) AddOwner(_ context.Context, objectID string, o appreg.Owner) error {
-	return f.record("owner+ " + objectID + " " + o.ID)
-}
-
-func (f *fakeWriter) RemoveOwner(_ context.Context, objectID string, o appreg.Owner) error {
-	return f.record("owner- " + objectID + " " + o.ID)
-}
-
-func (f *fakeWriter) UpsertFederatedCredential(_ context.Context, objectID string, fc appreg.FederatedCredential) error {
-	return f.record("fic " + objectID + " " + fc.Name)
-}
-
-func (f *fakeWriter) DeleteFederatedCredential(_ context.Context, objectID, name string) error {
-	return f.record("fic- " + objectID + " " + name)
-}
-
-func (f *fakeWriter) GrantAppRole(_ context.Context, sp, res, role string) error {
-	return f.record("grant " + sp + " " + res + " " + role)
-}
-
-func (f *fakeWriter) RevokeAppRole(_ context.Context, sp, res, role string) error {
-	return f.record("revoke " + sp + " " + res + " " + role)
-}
-
-func (f *fakeWriter) SetDelegatedConsent(_ context.Context, sp, res string, add, remove []string) error {
-	return f.record(fmt.Sprintf("delegated %s %s +%v -%v", sp, res, add, remove))
-}
-
-func (f *fakeWriter) index(prefix string) int {
-	return slices.IndexFunc(f.calls, func(c string) bool { return strings.HasPrefix(c, prefix) })
-}
 
 func reg(name string) *appreg.Registration {
 	return &appreg.Registration{Name: name, UniqueName: "contoso-" + name, DisplayName: name}
@@ -102,19 +27,19 @@ func TestDependenciesApplyFirstAndResolveAppIDs(t *testing.T) {
 	shop.Access = []appreg.ResourceAccess{{Registration: "orders", Items: []appreg.AccessItem{{ID: "r1", Type: "Role"}}}}
 	shop.Grants = []plan.Grant{{Registration: "orders", API: "orders", Kind: "application", Value: "Orders.Read", ID: "r1"}}
 	p := &plan.Plan{Changes: []plan.Change{shop, create("orders")}} // plan order is by name: shop first
-	w := &fakeWriter{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, p, Options{})
 	for _, o := range res.Outcomes {
 		if o.Status != plan.Applied {
 			t.Fatalf("outcome %+v", o)
 		}
 	}
-	if w.index("upsert contoso-orders") > w.index("upsert contoso-shop") {
-		t.Errorf("orders must be created before shop, which requests its permissions: %v", w.calls)
+	if w.Index("upsert contoso-orders") > w.Index("upsert contoso-shop") {
+		t.Errorf("orders must be created before shop, which requests its permissions: %v", w.Calls())
 	}
 	for _, want := range []string{"upsert contoso-shop access=[app-orders]", "grant sp-app-shop app-orders r1"} {
-		if !slices.Contains(w.calls, want) {
-			t.Errorf("calls %v lack %q", w.calls, want)
+		if !slices.Contains(w.Calls(), want) {
+			t.Errorf("calls %v lack %q", w.Calls(), want)
 		}
 	}
 }
@@ -124,7 +49,7 @@ func TestFailureStopsOnlyItsRegistrationAndDependents(t *testing.T) {
 	shop := create("shop")
 	shop.Access = []appreg.ResourceAccess{{Registration: "orders"}}
 	p := &plan.Plan{Changes: []plan.Change{create("billing"), create("orders"), shop}}
-	w := &fakeWriter{fail: map[string]bool{"sp app-orders": true}}
+	w := &applytest.Tenant{Fail: map[string]bool{"sp app-orders": true}}
 	res := Run(t.Context(), w, p, Options{})
 	got := map[string]plan.Status{}
 	for _, o := range res.Outcomes {
@@ -156,7 +81,7 @@ func TestStepOrderWithinARegistration(t *testing.T) {
 		Grants:          []plan.Grant{{ResourceAppID: "graph", Kind: "delegated", Value: "User.Read"}, {ResourceAppID: "graph", Kind: "application", Value: "User.Read.All", ID: "role-1"}},
 		Revokes:         []plan.Grant{{ResourceAppID: "graph", Kind: "delegated", Value: "Mail.Read"}},
 	}
-	w := &fakeWriter{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	want := []string{
 		"disable contoso-web scope read",
@@ -168,7 +93,7 @@ func TestStepOrderWithinARegistration(t *testing.T) {
 		"grant sp-web graph role-1",
 		"delegated sp-web graph +[User.Read] -[Mail.Read]",
 	}
-	if diff := cmp.Diff(want, w.calls); diff != "" {
+	if diff := cmp.Diff(want, w.Calls()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 	if res.Outcomes[0].Status != plan.Applied || res.Outcomes[0].AppID != "app-web" {
@@ -180,9 +105,9 @@ func TestDelete(t *testing.T) {
 	t.Parallel()
 	have := reg("old")
 	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true, Owned: true}
-	w := &fakeWriter{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{{Key: "old", Action: plan.Delete, Before: have, AppID: "app-old"}}}, Options{})
-	if diff := cmp.Diff([]string{"delete obj-old"}, w.calls); diff != "" {
+	if diff := cmp.Diff([]string{"delete obj-old"}, w.Calls()); diff != "" {
 		t.Error(diff)
 	}
 	if res.Outcomes[0].Status != plan.Applied {
@@ -195,9 +120,21 @@ func TestConsentWithoutServicePrincipalFails(t *testing.T) {
 	c := create("daemon")
 	c.UpdateServicePrincipal = false
 	c.Grants = []plan.Grant{{ResourceAppID: "graph", Kind: "application", Value: "User.Read.All", ID: "r"}}
-	res := Run(t.Context(), &fakeWriter{}, &plan.Plan{Changes: []plan.Change{c}}, Options{})
+	res := Run(t.Context(), &applytest.Tenant{}, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	if res.Outcomes[0].Status != plan.Failed || !strings.Contains(res.Outcomes[0].Error, "no service principal") {
 		t.Errorf("outcome %+v", res.Outcomes[0])
+	}
+}
+
+// TestSettingsChangeWritesNothing: the change of appreg.yaml a plan shows
+// for reviewers has nothing to write to the tenant.
+func TestSettingsChangeWritesNothing(t *testing.T) {
+	t.Parallel()
+	w := &applytest.Tenant{}
+	c := plan.Change{Key: plan.SettingsKey, Action: plan.Update, Settings: true}
+	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
+	if len(w.Calls()) > 0 || len(res.Outcomes) != 1 || res.Outcomes[0].Status != plan.Applied {
+		t.Errorf("calls %v, outcomes %+v", w.Calls(), res.Outcomes)
 	}
 }
 
@@ -209,10 +146,10 @@ func TestDeleteRefusesAnotherRepositorysApplication(t *testing.T) {
 	t.Parallel()
 	have := reg("old")
 	have.Observed = &appreg.Observed{ObjectID: "obj-old", AppID: "app-old", Managed: true, Repository: "contoso/other"}
-	w := &fakeWriter{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{{Key: "old", Action: plan.Delete, Before: have, AppID: "app-old"}}}, Options{})
-	if len(w.calls) != 0 {
-		t.Errorf("calls %v, want none", w.calls)
+	if len(w.Calls()) != 0 {
+		t.Errorf("calls %v, want none", w.Calls())
 	}
 	if res.Outcomes[0].Status != plan.Failed || !strings.Contains(res.Outcomes[0].Error, "not managed by this repository") {
 		t.Errorf("outcome %+v", res.Outcomes[0])

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ func TestRenamedFederatedCredentialIsDeletedFirst(t *testing.T) {
 	c := ficChange([]appreg.FederatedCredential{fic("deploy-main", "repo:o/r:ref:refs/heads/main"), fic("pr", "repo:o/r:pull_request"), fic("old", "repo:o/r:environment:old")},
 		[]appreg.FederatedCredential{fic("deploy-staging", "repo:o/r:ref:refs/heads/main"), fic("new", "repo:o/r:environment:new")},
 		[]string{"deploy-main", "old"})
-	w := &fakeWriter{}
+	w := &applytest.Tenant{}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	want := []string{
 		"fic- obj-web deploy-main", // its issuer and subject are taken over
@@ -44,7 +45,7 @@ func TestRenamedFederatedCredentialIsDeletedFirst(t *testing.T) {
 		"fic obj-web new",
 		"fic- obj-web old", // removed after the writes: no clash, no cap
 	}
-	if diff := cmp.Diff(want, w.calls); diff != "" {
+	if diff := cmp.Diff(want, w.Calls()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 	if res.Outcomes[0].Status != plan.Applied {
@@ -58,10 +59,10 @@ func TestFailedWriteAfterDeleteRestoresTheCredential(t *testing.T) {
 	t.Parallel()
 	c := ficChange([]appreg.FederatedCredential{fic("deploy-main", "repo:o/r:ref:refs/heads/main")},
 		[]appreg.FederatedCredential{fic("deploy-staging", "repo:o/r:ref:refs/heads/main")}, []string{"deploy-main"})
-	w := &fakeWriter{fail: map[string]bool{"fic obj-web deploy-staging": true}}
+	w := &applytest.Tenant{Fail: map[string]bool{"fic obj-web deploy-staging": true}}
 	res := Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
 	want := []string{"fic- obj-web deploy-main", "fic obj-web deploy-staging", "fic obj-web deploy-main"}
-	if diff := cmp.Diff(want, w.calls); diff != "" {
+	if diff := cmp.Diff(want, w.Calls()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 	o := res.Outcomes[0]
@@ -79,9 +80,9 @@ func TestReplacingAtTheCapDeletesFirst(t *testing.T) {
 		observed = append(observed, fic(fmt.Sprintf("c%02d", i), fmt.Sprintf("repo:o/r:environment:e%02d", i)))
 	}
 	c := ficChange(observed, []appreg.FederatedCredential{fic("c20", "repo:o/r:environment:e20")}, []string{"c00"})
-	w := &fakeWriter{}
+	w := &applytest.Tenant{}
 	Run(t.Context(), w, &plan.Plan{Changes: []plan.Change{c}}, Options{})
-	if diff := cmp.Diff([]string{"fic- obj-web c00", "fic obj-web c20"}, w.calls); diff != "" {
+	if diff := cmp.Diff([]string{"fic- obj-web c00", "fic obj-web c20"}, w.Calls()); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 }

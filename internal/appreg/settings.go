@@ -48,13 +48,26 @@ const (
 	CategoryCredentialChange      Category = "credential-change"
 	CategoryRedirectURIChange     Category = "redirect-uri-change"
 	CategoryDeletion              Category = "deletion"
+	// CategoryAdoption is taking over an application appreg did not
+	// create (adopt: {appId}).
+	CategoryAdoption Category = "adoption"
+	// CategoryPolicyChange is a change of appreg.yaml itself.
+	CategoryPolicyChange Category = "policy-change"
+	// CategoryRegistrationChange is any other change of a registration:
+	// every change has a category, so that policy.require can gate all.
+	CategoryRegistrationChange Category = "registration-change"
 )
+
+// BuiltInApproval are the categories that need approval whatever
+// appreg.yaml says: secrets and where they go, adoption, the policy itself,
+// deletion. policy.require may add categories, never remove these.
+var BuiltInApproval = []Category{CategoryCredentialChange, CategoryAdoption, CategoryPolicyChange, CategoryDeletion}
 
 // Categories lists every category in a stable order.
 var Categories = []Category{
 	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
 	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
-	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion,
+	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange, CategoryRegistrationChange,
 }
 
 // Policy is who must approve which changes, and the limits on registrations.
@@ -89,3 +102,16 @@ const MaxSecretLifetime = 2 * 365 * 24 * time.Hour
 
 // MaxFederatedCredentials is Graph's limit per application.
 const MaxFederatedCredentials = 20
+
+// OrgPolicy is an organisation's policy (APPREG_ORG_POLICY on the server):
+// reviewer groups and categories it pins for every repository, and the
+// namePrefix each repository must use. A repository's appreg.yaml cannot
+// loosen it.
+type OrgPolicy struct {
+	Reviewers map[string]ReviewerGroup `json:"reviewers,omitempty"`
+	Require   map[Category]string      `json:"require,omitempty"`
+	// Prefixes maps a repository ("owner/name", lower case) to its
+	// namePrefix; when it is not empty, a repository not listed may not
+	// plan or apply.
+	Prefixes map[string]string `json:"repositories,omitempty"`
+}

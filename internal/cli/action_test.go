@@ -2,12 +2,12 @@ package cli
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/appreg/appreg/internal/action"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/gh/ghtest"
 	"github.com/appreg/appreg/internal/policy"
@@ -31,14 +31,14 @@ func TestActionGitHubApproval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, teams := actionGitHub{c}, actionTeams{c}
+	g, teams := workflowGitHub{c}, workflowTeams{c}
 	ctx := t.Context()
 
 	pr, err := g.PullRequest(ctx, "contoso/apps", 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(action.PullRequest{Number: 4, HeadSHA: "head4", Author: "dev"}, pr); diff != "" {
+	if diff := cmp.Diff(workflow.PullRequest{Number: 4, HeadSHA: "head4", Author: "dev"}, pr); diff != "" {
 		t.Errorf("PullRequest (-want +got):\n%s", diff)
 	}
 	reviews, err := g.ListReviews(ctx, "contoso/apps", 4)
@@ -68,5 +68,31 @@ func TestActionGitHubApproval(t *testing.T) {
 	_, err = teams.TeamMember(ctx, "contoso", "identity-admins", "alice")
 	if err == nil || errors.Is(err, workflow.ErrTeamUnreadable) {
 		t.Errorf("a 500 is %v, want an error that is not ErrTeamUnreadable", err)
+	}
+}
+
+// TestMarkersCountOnlyInAppregsComments is attack 9's marker part: a
+// comment by someone else carrying appreg's markers (a plan, a reviewed
+// fingerprint, the changes a plan showed) is not read as appreg's.
+func TestMarkersCountOnlyInAppregsComments(t *testing.T) {
+	t.Parallel()
+	srv := ghtest.New()
+	t.Cleanup(srv.Close)
+	srv.AddToken("tok")
+	srv.AddRepo("contoso/apps")
+	forged := workflow.PlanMarker + "\n<!-- appreg:fingerprint " + strings.Repeat("f", 64) + " -->\n<!-- appreg:change daemon " + strings.Repeat("a", 64) + " -->"
+	srv.AddComment("contoso/apps", 4, "mallory", forged)
+	srv.AddComment("contoso/apps", 4, "github-actions[bot]", workflow.PlanMarker+"\nappreg's plan")
+	c, err := gh.New(gh.Options{BaseURL: srv.URL(), Token: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetSelf("github-actions[bot]")
+	bodies, err := workflowGitHub{c}.CommentBodies(t.Context(), "contoso/apps", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{workflow.PlanMarker + "\nappreg's plan"}, bodies); diff != "" {
+		t.Errorf("comment bodies (-want +got):\n%s", diff)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/workflow"
 )
 
 // Exit codes.
@@ -23,17 +24,9 @@ const (
 	ExitChanges = 2 // plan --detailed-exitcode: changes present
 )
 
-// env is the process environment; tests replace it.
-type env struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	getenv         func(string) string
-	noColor        bool // --no-color
-}
-
 // globalFlags removes the flags every command takes from args (anywhere
 // before "--") and records them: --no-color.
-func (e *env) globalFlags(args []string) []string {
+func (e *factory) globalFlags(args []string) []string {
 	out := make([]string, 0, len(args))
 	for i, a := range args {
 		if a == "--" {
@@ -51,7 +44,7 @@ func (e *env) globalFlags(args []string) []string {
 // color reports whether output to w is coloured: on a terminal, unless
 // --no-color or NO_COLOR (https://no-color.org: set and not empty) or
 // TERM=dumb say otherwise.
-func (e *env) color(w io.Writer) bool {
+func (e *factory) color(w io.Writer) bool {
 	return !e.noColor && e.getenv("NO_COLOR") == "" && e.getenv("TERM") != "dumb" && isTerminal(w)
 }
 
@@ -59,7 +52,7 @@ func (e *env) color(w io.Writer) bool {
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, e *env, args []string) error
+	run     func(ctx context.Context, e *factory, args []string) error
 }
 
 func commands() []command {
@@ -81,11 +74,11 @@ func commands() []command {
 // Main runs appreg with args (without the program name) and returns the
 // process exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	e := &factory{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	return e.main(ctx, args)
 }
 
-func (e *env) main(ctx context.Context, args []string) int {
+func (e *factory) main(ctx context.Context, args []string) int {
 	args = e.globalFlags(args)
 	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
 		fmt.Fprintf(e.stdout, "appreg %s\n", version())
@@ -108,7 +101,7 @@ func (e *env) main(ctx context.Context, args []string) int {
 	return ExitError
 }
 
-func (e *env) usage(w io.Writer) {
+func (e *factory) usage(w io.Writer) {
 	fmt.Fprintln(w, "appreg manages Microsoft Entra ID app registrations as code.")
 	fmt.Fprintln(w, "\nUsage: appreg <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
@@ -146,6 +139,9 @@ func exitCode(stderr io.Writer, err error) int {
 			fmt.Fprintln(stderr, d.String())
 		}
 		return ExitError
+	case errors.Is(err, workflow.ErrNoDelivery):
+		fmt.Fprintf(stderr, "appreg: %v: set APPREG_SECRETS_TOKEN (or the secrets-token input of the Action) to a token with Secrets: write\n", err)
+		return ExitError
 	}
 	fmt.Fprintf(stderr, "appreg: %v\n", err)
 	return ExitError
@@ -159,7 +155,7 @@ type globals struct {
 	repo     string
 }
 
-func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
+func (g *globals) register(fs *flag.FlagSet, e *factory, formats ...string) {
 	fs.StringVar(&g.config, "config", "appreg.yaml", "the repository settings file")
 	graphURL := e.getenv("APPREG_GRAPH_URL")
 	fs.StringVar(&g.graphURL, "graph-url", graphURL, "Microsoft Graph v1.0 base URL (env APPREG_GRAPH_URL; default "+"https://graph.microsoft.com/v1.0)")
@@ -171,7 +167,7 @@ func (g *globals) register(fs *flag.FlagSet, e *env, formats ...string) {
 // registerRepo adds --repo: the repository whose applications the command
 // reads and writes. Its default is APPREG_REPOSITORY, else
 // GITHUB_REPOSITORY (set in every Actions workflow).
-func (g *globals) registerRepo(fs *flag.FlagSet, e *env) {
+func (g *globals) registerRepo(fs *flag.FlagSet, e *factory) {
 	fs.StringVar(&g.repo, "repo", envOr(e.getenv, "APPREG_REPOSITORY", e.getenv("GITHUB_REPOSITORY")),
 		"the GitHub repository (owner/name) these files belong to: appreg changes only the applications it owns (env APPREG_REPOSITORY or GITHUB_REPOSITORY)")
 }
@@ -203,7 +199,7 @@ func usageError(format string, args ...any) error {
 }
 
 // parse parses a command's flags, writing help to stdout.
-func parse(fs *flag.FlagSet, e *env, args []string) error {
+func parse(fs *flag.FlagSet, e *factory, args []string) error {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fs.SetOutput(e.stdout)
@@ -221,7 +217,7 @@ func parse(fs *flag.FlagSet, e *env, args []string) error {
 	return nil
 }
 
-func runVersion(_ context.Context, e *env, args []string) error {
+func runVersion(_ context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
 	if err := parse(fs, e, args); err != nil {
 		return err

@@ -27,7 +27,7 @@ import (
 // runDemo shows appreg's main job with no tenant: it starts the emulator in
 // process, plans and applies the repository's registrations to it, edits one
 // file in a temporary copy and shows the plan for that edit.
-func runDemo(ctx context.Context, e *env, args []string) error {
+func runDemo(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e)
@@ -48,14 +48,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A fake GitHub receives the client secrets, sealed with its own key
-	// pair, exactly as github.com would.
-	github := ghtest.New()
+	github := demoGitHub(loaded)
 	defer github.Close()
-	github.AddToken("demo-secrets-token")
-	for _, repo := range deliveryRepos(loaded.Desired) {
-		github.AddRepo(repo)
-	}
 	rotator, err := secretsConfig{token: "demo-secrets-token", apiURL: github.URL(), authorityHost: srv.AuthorityHost(), tenantID: srv.TenantID()}.rotator(client)
 	if err != nil {
 		return err
@@ -96,28 +90,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	dir, err := os.MkdirTemp("", "appreg-demo-")
-	if err != nil {
+	if err := demoEdit(ctx, e, client, g.config, loaded, say, color); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	edited, what, err := copyAndEdit(g.config, loaded, dir)
-	if err != nil {
-		return err
-	}
-	say("4. a pull request edits %s: %s", filepath.Base(loaded.Files[edited]), what)
-	changed, diags := spec.LoadFS(os.DirFS(dir), filepath.Base(g.config))
-	if err := diags.Err(); err != nil {
-		return err
-	}
-	if p, err = workflow.Plan(ctx, client, changed); err != nil {
-		return err
-	}
-	if err := render.PlanText(e.stdout, p, render.Options{Color: color}); err != nil {
-		return err
-	}
-	say("What the pull request comment would show")
-	fmt.Fprintln(e.stdout, render.PlanMarkdown(p, render.Options{Title: "appreg plan (demo)"})[0])
 	say("Where the client secrets went")
 	for _, d := range res.Secrets {
 		for _, t := range d.Delivered {
@@ -127,6 +102,46 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "\nGraph requests served by the emulator: %d.\n", srv.TotalRequests())
 	fmt.Fprintln(e.stdout, "Try it yourself: put appreg on PATH with 'go install ./cmd/appreg', then run\n"+
 		"'appreg emulator --dir /tmp/entra --github' and follow the README, section \"Try it against the emulator\".")
+	return nil
+}
+
+// demoGitHub is the fake GitHub that receives the demo's client secrets,
+// sealed with its own key pair, exactly as github.com would.
+func demoGitHub(loaded *spec.Result) *ghtest.Server {
+	github := ghtest.New()
+	github.AddToken("demo-secrets-token")
+	for _, repo := range deliveryRepos(loaded.Desired) {
+		github.AddRepo(repo)
+	}
+	return github
+}
+
+// demoEdit edits one file of a copy of the repository, as a pull request
+// would, and shows the plan and its pull request comment.
+func demoEdit(ctx context.Context, e *factory, client workflow.Reader, config string, loaded *spec.Result, say func(string, ...any), color bool) error {
+	dir, err := os.MkdirTemp("", "appreg-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	edited, what, err := copyAndEdit(config, loaded, dir)
+	if err != nil {
+		return err
+	}
+	say("4. a pull request edits %s: %s", filepath.Base(loaded.Files[edited]), what)
+	changed, diags := spec.LoadFS(os.DirFS(dir), filepath.Base(config))
+	if err := diags.Err(); err != nil {
+		return err
+	}
+	p, err := workflow.Plan(ctx, client, changed)
+	if err != nil {
+		return err
+	}
+	if err := render.PlanText(e.stdout, p, render.Options{Color: color}); err != nil {
+		return err
+	}
+	say("What the pull request comment would show")
+	fmt.Fprintln(e.stdout, render.PlanMarkdown(p, render.Options{Title: "appreg plan (demo)"})[0])
 	return nil
 }
 

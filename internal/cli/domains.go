@@ -14,7 +14,7 @@ import (
 // URIs that Entra ID would refuse, before plan or apply reads or writes
 // anything else. Only registrations that declare identifier URIs need it;
 // without Domain.Read.All it warns and leaves the check to Graph.
-func checkDomains(ctx context.Context, e *env, g *graph.Client, loaded *spec.Result, config string) error {
+func checkDomains(ctx context.Context, e *factory, g *graph.Client, loaded *spec.Result, config string) error {
 	any := false
 	for _, r := range loaded.Desired.Registrations {
 		any = any || len(r.IdentifierURIs) > 0

@@ -18,7 +18,7 @@ import (
 // appreg (or any Graph client) without a tenant; with --github also a fake
 // GitHub that receives delivered secrets. `appreg emulator secret` reads one
 // delivered secret back from that fake.
-func runEmulator(ctx context.Context, e *env, args []string) error {
+func runEmulator(ctx context.Context, e *factory, args []string) error {
 	if len(args) > 0 && args[0] == "secret" {
 		return runEmulatorSecret(ctx, e, args[1:])
 	}

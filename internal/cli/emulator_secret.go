@@ -16,7 +16,7 @@ import (
 // runEmulatorSecret prints one secret delivered to the fake GitHub of a
 // running `appreg emulator --github`, decrypted by the fake: the one way a
 // delivered value is shown, asked for by name, to stdout only.
-func runEmulatorSecret(ctx context.Context, e *env, args []string) error {
+func runEmulatorSecret(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("emulator secret", flag.ContinueOnError)
 	var dir, environment string
 	fs.StringVar(&dir, "dir", "", "the emulator's --dir (required)")

@@ -22,7 +22,7 @@ func TestGlobalFlags(t *testing.T) {
 		{[]string{"plan", "--", "--no-color"}, []string{"plan", "--", "--no-color"}, false},
 		{[]string{"plan"}, []string{"plan"}, false},
 	} {
-		e := &env{getenv: func(string) string { return "" }}
+		e := &factory{getenv: func(string) string { return "" }}
 		got := e.globalFlags(tc.args)
 		if diff := cmp.Diff(tc.want, got); diff != "" || e.noColor != tc.noColor {
 			t.Errorf("globalFlags(%q) = %q, noColor %v; want %q, %v (%s)", tc.args, got, e.noColor, tc.want, tc.noColor, diff)

@@ -31,7 +31,7 @@ type listFlag []string
 func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
-func parseImportFlags(e *env, args []string) (*importOptions, error) {
+func parseImportFlags(e *factory, args []string) (*importOptions, error) {
 	flags := flag.NewFlagSet("import", flag.ContinueOnError)
 	o := &importOptions{names: map[string]string{}}
 	o.register(flags, e, "text", "json")
@@ -64,7 +64,7 @@ func parseImportFlags(e *env, args []string) (*importOptions, error) {
 
 // runImport writes a registration file for each existing application named
 // by --app-id, adopting it as it is. It writes all files or none.
-func runImport(ctx context.Context, e *env, args []string) error {
+func runImport(ctx context.Context, e *factory, args []string) error {
 	o, err := parseImportFlags(e, args)
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ type planOptions struct {
 	verbose          bool
 }
 
-func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
+func parsePlanFlags(e *factory, name string, args []string) (*planOptions, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	o := &planOptions{}
 	o.register(fs, e, "text", "markdown", "json")
@@ -53,7 +53,7 @@ func parsePlanFlags(e *env, name string, args []string) (*planOptions, error) {
 	return o, nil
 }
 
-func (o *planOptions) logger(e *env) *slog.Logger {
+func (o *planOptions) logger(e *factory) *slog.Logger {
 	if !o.verbose {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -62,7 +62,7 @@ func (o *planOptions) logger(e *env) *slog.Logger {
 
 // graphLogger is the Graph client's: its warnings (a user sign-in, a write
 // whose answer was lost) go to stderr even without --verbose.
-func (o *planOptions) graphLogger(e *env) *slog.Logger {
+func (o *planOptions) graphLogger(e *factory) *slog.Logger {
 	if o.verbose {
 		return o.logger(e)
 	}
@@ -70,7 +70,7 @@ func (o *planOptions) graphLogger(e *env) *slog.Logger {
 }
 
 // load reads the files; diagnostics are printed and end the command.
-func load(e *env, config string) (*spec.Result, error) {
+func load(e *factory, config string) (*spec.Result, error) {
 	loaded, diags := spec.Load(config)
 	for _, d := range diags {
 		if d.Severity == diag.Warning {
@@ -82,12 +82,8 @@ func load(e *env, config string) (*spec.Result, error) {
 
 // graph builds the Graph client and signs in, refusing a credential of
 // another tenant than the one appreg.yaml names (tenant).
-func (o *planOptions) graph(ctx context.Context, e *env, tenant string) (*graph.Client, error) {
-	cred, err := credential(e.getenv)
-	if err != nil {
-		return nil, err
-	}
-	g, err := newGraph(graphConfig{url: o.graphURL, credential: cred, logger: o.graphLogger(e), repository: o.repo}, e.getenv)
+func (o *planOptions) graph(ctx context.Context, e *factory, tenant string) (*graph.Client, error) {
+	g, err := e.operatorGraph(o.graphURL, o.repo, o.graphLogger(e))
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +93,7 @@ func (o *planOptions) graph(ctx context.Context, e *env, tenant string) (*graph.
 	return g, nil
 }
 
-func runPlan(ctx context.Context, e *env, args []string) error {
+func runPlan(ctx context.Context, e *factory, args []string) error {
 	o, err := parsePlanFlags(e, "plan", args)
 	if err != nil {
 		return err
@@ -113,7 +109,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	if err := checkDomains(ctx, e, g, loaded, o.config); err != nil {
 		return err
 	}
-	p, err := workflow.Plan(ctx, g, loaded)
+	p, err := workflow.PlanAt(ctx, g, loaded, e.clock())
 	if err != nil {
 		return err
 	}
@@ -129,7 +125,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func (o *planOptions) writePlan(e *env, p *plan.Plan) error {
+func (o *planOptions) writePlan(e *factory, p *plan.Plan) error {
 	if o.out != "" {
 		var buf bytes.Buffer
 		if err := render.PlanJSON(&buf, p); err != nil {
@@ -153,7 +149,7 @@ func writePlan(w io.Writer, format string, p *plan.Plan, color bool) error {
 	return render.PlanText(w, p, render.Options{Color: color})
 }
 
-func runApply(ctx context.Context, e *env, args []string) error {
+func runApply(ctx context.Context, e *factory, args []string) error {
 	o, err := parsePlanFlags(e, "apply", args)
 	if err != nil {
 		return err
@@ -170,7 +166,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if !o.confirm {
-		p, err := workflow.Plan(ctx, g, loaded)
+		p, err := workflow.PlanAt(ctx, g, loaded, e.clock())
 		if err != nil {
 			return err
 		}
@@ -183,7 +179,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "appreg: nothing was changed; run 'appreg apply --confirm' to apply this plan")
 		return silentError{code: ExitError}
 	}
-	r, err := secretsFromEnv(e.getenv, loaded.Settings).rotator(g)
+	r, err := e.rotator(g, loaded.Settings)
 	if err != nil {
 		return err
 	}
@@ -193,7 +189,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if isTerminal(e.stderr) && o.format == "text" {
 		logger = newProgressLogger(e.stderr, logger)
 	}
-	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: logger, Rotator: r})
+	p, res, err := workflow.Apply(ctx, g, loaded, workflow.ApplyOptions{Expected: o.expected, Logger: logger, Rotator: r, Now: e.clock()})
 	if err != nil {
 		return err
 	}
@@ -206,7 +202,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func (o *planOptions) writeResult(e *env, p *plan.Plan, res *plan.Result) error {
+func (o *planOptions) writeResult(e *factory, p *plan.Plan, res *plan.Result) error {
 	if o.out != "" {
 		var buf bytes.Buffer
 		if err := render.ResultJSON(&buf, res); err != nil {

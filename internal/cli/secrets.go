@@ -85,7 +85,7 @@ func (c secretsConfig) rotator(g rotate.Passwords) (*rotate.Rotator, error) {
 	}, nil
 }
 
-func runRotate(ctx context.Context, e *env, args []string) error {
+func runRotate(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("rotate", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e, "text", "markdown", "json")
@@ -115,14 +115,14 @@ func runRotate(ctx context.Context, e *env, args []string) error {
 	}
 	var r *rotate.Rotator
 	if confirm {
-		if r, err = secretsFromEnv(e.getenv, loaded.Settings).rotator(client); err != nil {
+		if r, err = e.rotator(client, loaded.Settings); err != nil {
 			return err
 		}
 		if d, ok := deliverersOf(r); ok && isTerminal(e.stderr) {
 			r.Deliverer = progressDeliverer{deliverer: d, w: e.stderr}
 		}
 	}
-	rot, err := workflow.Rotate(ctx, client, loaded, workflow.RotateOptions{Rotator: r, Now: now, DryRun: !confirm})
+	rot, err := workflow.Rotate(ctx, client, loaded, workflow.RotateOptions{Rotator: r, Now: now, DryRun: !confirm, Clock: e.clock()})
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,12 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
-	"github.com/appreg/appreg/internal/action"
+	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/gh"
+	"github.com/appreg/appreg/internal/graph"
 	"github.com/appreg/appreg/internal/spec"
 	"github.com/appreg/appreg/internal/webhook"
+	"github.com/appreg/appreg/internal/workflow"
 )
 
 // serveConfig is what appreg serve runs with; runServe builds it from flags
@@ -45,46 +47,51 @@ type serveConfig struct {
 	tempDir        string
 	githubHTTP     *http.Client // GitHub requests (nil: default)
 	shutdownWindow time.Duration
+	// org is the organisation policy (APPREG_ORG_POLICY; nil: none).
+	org *appreg.OrgPolicy
 }
 
 // newWebhookServer wires the webhook server: deliveries verified with the
-// secret, jobs run by the Action's code with the installation's token and
+// secret, jobs run by package workflow with the installation's client and
 // the server's Entra identity.
 func newWebhookServer(c serveConfig) *webhook.Server {
 	inst := &installations{c: c, clients: map[int64]*gh.Client{}}
-	inputs := map[string]string{
-		"tenant-id":      c.tenantID,
-		"client-id":      c.clientID,
-		"client-secret":  c.clientSecret,
-		"graph-url":      c.graphURL,
-		"authority-host": c.authorityHost,
-	}
-	runner := &webhook.ActionRunner{
+	runner := &webhook.WorkflowRunner{
 		Checkout: inst.checkout,
-		APIURL:   c.apiURL,
-		Inputs:   inputs,
 		TempDir:  c.tempDir,
 		Logger:   c.logger,
-		Deps: func(_ context.Context, o *action.Options, j webhook.Job) (action.Deps, error) {
-			// The installation's own client, not one with the token the
-			// run was given: it refreshes the token however long the run
-			// takes (a token can have a minute left when handed out).
+		Deps: func(_ context.Context, j webhook.Job, workspace string) (workflow.Deps, error) {
+			// The installation's own client, which refreshes its token
+			// however long the run takes.
 			client, err := inst.client(j.InstallationID)
 			if err != nil {
-				return action.Deps{}, err
+				return workflow.Deps{}, err
 			}
-			return actionWiring{
-				github: client,
-				credential: func(o *action.Options) (azcore.TokenCredential, error) {
-					if err := c.checkTenant(o); err != nil {
+			gc, err := githubWiring{apiURL: c.apiURL, client: client}.clients()
+			if err != nil {
+				return workflow.Deps{}, err
+			}
+			d := graphWiring{
+				credential: func() (azcore.TokenCredential, error) {
+					if err := c.checkTenant(workspace, "appreg.yaml"); err != nil {
 						return nil, err
 					}
 					return c.credential, nil
 				},
-				httpClient: c.httpClient,
-				getenv:     c.getenv,
-				logger:     c.logger,
-			}.deps(o)
+				graphURL: c.graphURL, authorityHost: c.authorityHost, tenantID: c.tenantID, repository: j.Repo,
+				httpClient: c.httpClient, getenv: c.getenv, logger: c.logger,
+				check: func(ctx context.Context, g *graph.Client) error {
+					s, diags := spec.LoadSettings(filepath.Join(workspace, "appreg.yaml"))
+					want := s.TenantID
+					if diags.HasErrors() {
+						want = ""
+					}
+					return checkTenant(ctx, g, "appreg.yaml", want, c.getenv)
+				},
+			}.deps(gc)
+			d.Redact = redactor(c.clientSecret)
+			d.Org = c.org
+			return d, nil
 		},
 	}
 	return webhook.New(webhook.Options{
@@ -97,17 +104,29 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 	})
 }
 
-// checkTenant refuses a repository whose appreg.yaml names another tenant
-// than the one the server signs in to: one server (one Entra identity)
-// manages one tenant.
-func (c serveConfig) checkTenant(o *action.Options) error {
-	s, _ := spec.LoadSettings(filepath.Join(o.Workspace, o.Config))
+// redactor replaces the values in text with ***.
+func redactor(values ...string) func(string) string {
+	return func(s string) string {
+		for _, v := range values {
+			if v != "" {
+				s = strings.ReplaceAll(s, v, "***")
+			}
+		}
+		return s
+	}
+}
+
+// checkTenant refuses a repository whose settings file (config, in
+// workspace) names another tenant than the one the server signs in to:
+// one server (one Entra identity) manages one tenant.
+func (c serveConfig) checkTenant(workspace, config string) error {
+	s, _ := spec.LoadSettings(filepath.Join(workspace, config))
 	if s.TenantID == "" || strings.EqualFold(s.TenantID, c.tenantID) {
 		return nil
 	}
 	return fmt.Errorf("%s names tenant %s, but this appreg server signs in to tenant %s (its AZURE_TENANT_ID): "+
 		"an appreg server manages one tenant; install a GitHub App served by an appreg server of tenant %s on this repository instead",
-		o.Config, s.TenantID, c.tenantID, s.TenantID)
+		config, s.TenantID, c.tenantID, s.TenantID)
 }
 
 // installations keeps one GitHub client per App installation (each caches
@@ -132,21 +151,17 @@ func (i *installations) client(id int64) (*gh.Client, error) {
 	return c, nil
 }
 
-// checkout downloads repo at sha into dir and returns a current token of
-// the installation for the run.
-func (i *installations) checkout(ctx context.Context, id int64, repo, sha, dir string) (string, error) {
+// checkout downloads repo at sha into dir.
+func (i *installations) checkout(ctx context.Context, id int64, repo, sha, dir string) error {
 	c, err := i.client(id)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if err := c.DownloadTree(ctx, repo, sha, dir); err != nil {
-		return "", err
-	}
-	return c.Token(ctx)
+	return c.DownloadTree(ctx, repo, sha, dir)
 }
 
 // runServe is appreg serve: the GitHub App webhook server.
-func runServe(ctx context.Context, e *env, args []string) error {
+func runServe(ctx context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var listen, graphURL string
 	var verbose bool
@@ -247,6 +262,13 @@ func serveConfigFromEnv(getenv func(string) string) (serveConfig, error) {
 	// Parse the key now rather than at the first delivery.
 	if _, err := gh.NewInstallation(gh.Options{BaseURL: c.apiURL}, c.appID, 1, c.privateKey); err != nil {
 		return c, fmt.Errorf("the GitHub App private key (APPREG_APP_PRIVATE_KEY or APPREG_APP_PRIVATE_KEY_FILE): %w", err)
+	}
+	if path := getenv("APPREG_ORG_POLICY"); path != "" {
+		org, err := spec.LoadOrgPolicy(path)
+		if err != nil {
+			return c, fmt.Errorf("APPREG_ORG_POLICY: %w", err)
+		}
+		c.org = org
 	}
 	cred, err := credential(getenv)
 	if err != nil {

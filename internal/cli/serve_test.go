@@ -95,7 +95,9 @@ type serveEnv struct {
 	logs   *syncBuffer
 }
 
-func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
+// startTenant starts the emulator with the users the repository's
+// registrations name as owners.
+func startTenant(t *testing.T) *emulator.Server {
 	t.Helper()
 	emu, err := emulator.Start(emulator.Options{
 		TenantID: "8d3d5a53-6c2c-4a6c-9b0e-4f5a2b1c9d7e",
@@ -105,6 +107,21 @@ func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
+	return emu
+}
+
+// operatorCredential signs in to tenant as the emulator's operator.
+func operatorCredential(emu *emulator.Server, tenant string) (azcore.TokenCredential, error) {
+	op := emu.Operator()
+	return azidentity.NewClientSecretCredential(tenant, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: emu.AuthorityHost()}, Transport: emu.Client()},
+		DisableInstanceDiscovery: true,
+	})
+}
+
+func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
+	t.Helper()
+	emu := startTenant(t)
 	github := ghtest.New()
 	t.Cleanup(github.Close)
 	pem := github.AddAppKey(42)
@@ -112,15 +129,13 @@ func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
 	github.SetTree(serveRepo, serveHead, repoTree(t))
 	github.SetTree(serveRepo, serveMerge, repoTree(t))
 	github.AddPullRequest(serveRepo, ghtest.PullRequest{Number: 2, HeadSHA: serveHead, Author: "Codertocat"})
+	github.SetBranch(serveRepo, "master", serveMerge) // the push of the merge is the default branch's head
 
 	op := emu.Operator()
 	if tenant == "" {
 		tenant = op.TenantID
 	}
-	cred, err := azidentity.NewClientSecretCredential(tenant, op.ClientID, op.ClientSecret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: emu.AuthorityHost()}, Transport: emu.Client()},
-		DisableInstanceDiscovery: true,
-	})
+	cred, err := operatorCredential(emu, tenant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/appreg/appreg/internal/spec"
 )
 
-func runValidate(_ context.Context, e *env, args []string) error {
+func runValidate(_ context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	var g globals
 	g.register(fs, e, "text", "json", "github")
@@ -63,7 +63,7 @@ func printDiagnostics(w io.Writer, format string, diags diag.Diagnostics) error 
 	return nil
 }
 
-func runSchema(_ context.Context, e *env, args []string) error {
+func runSchema(_ context.Context, e *factory, args []string) error {
 	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
 	if err := parse(fs, e, args); err != nil {
 		return err

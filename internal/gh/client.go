@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -78,7 +79,13 @@ func (o Options) httpClient(rt http.RoundTripper) *http.Client {
 
 // Client calls the GitHub REST API. It is safe for concurrent use.
 type Client struct {
-	gh           *github.Client
+	gh *github.Client
+	// app is authenticated as the GitHub App (installation clients only);
+	// self is the login the client acts as, once known.
+	app          *github.Client
+	selfMu       sync.Mutex
+	self         string
+	integration  string // the login of an integration token that may not ask
 	maxRetryWait time.Duration
 	maxRetries   int
 	// token returns the token requests carry; nil for an unauthenticated
@@ -138,6 +145,10 @@ func NewInstallation(o Options, appID, installationID int64, privateKeyPEM []byt
 	if err != nil {
 		return nil, err
 	}
+	if c.app, err = appClient(rt, appID, privateKeyPEM, base.String()); err != nil {
+		return nil, err
+	}
+	c.app.BaseURL = base
 	c.token = func(ctx context.Context) (string, error) {
 		tok, err := itr.Token(ctx)
 		if err != nil {

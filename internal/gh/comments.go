@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -185,10 +186,17 @@ func (c *Client) upsertSticky(ctx context.Context, repo string, number int, mark
 		}
 	}
 
+	self, err := c.Self(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("telling appreg's own comments apart: %w", err)
+	}
 	existing, err := c.listComments(ctx, repo, number)
 	if err != nil {
 		return nil, err
 	}
+	// Only appreg's own comments are its sticky comment: a marker in
+	// anyone else's comment is text.
+	existing = slices.DeleteFunc(existing, func(ec Comment) bool { return !strings.EqualFold(ec.Author, self) })
 	// slot[i] is the oldest comment carrying part i+1; the rest are surplus.
 	slot := make([]int64, n)
 	old := map[int64]string{}

@@ -30,7 +30,64 @@ func setup(t *testing.T, opts ...ghtest.Option) (*gh.Client, *ghtest.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.SetSelf("github-actions[bot]") // the token of a workflow
 	return c, srv
+}
+
+// TestStickyCommentIsAppregsOwn: a comment by someone else carrying the
+// marker is neither edited nor taken for the sticky comment.
+func TestStickyCommentIsAppregsOwn(t *testing.T) {
+	t.Parallel()
+	c, srv := setup(t)
+	forged := srv.AddComment(repo, 12, "mallory", marker+"\n<!-- appreg:fingerprint forged -->")
+	if _, err := c.UpsertStickyComment(t.Context(), repo, 12, marker, []string{"plan"}); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Comments(repo, 12)
+	if len(got) != 2 || got[0].ID != forged || !strings.Contains(got[0].Body, "forged") || got[1].User != "github-actions[bot]" {
+		t.Errorf("comments = %+v, want mallory's untouched and appreg's own", got)
+	}
+}
+
+// TestSelf: an installation acts as its app's bot, a user token as its
+// user; a workflow's token may not ask.
+func TestSelf(t *testing.T) {
+	t.Parallel()
+	srv := ghtest.New()
+	t.Cleanup(srv.Close)
+	srv.AddUserToken("ghp_user", "octocat")
+	srv.AddToken("ghs_workflow")
+	pem := srv.AddAppKey(42)
+	for _, tt := range []struct {
+		token, want string
+	}{{"ghp_user", "octocat"}, {"ghs_workflow", "403"}} {
+		c, err := gh.New(gh.Options{BaseURL: srv.URL(), Token: tt.token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := c.Self(t.Context())
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("Self with %s = %q, want %q", tt.token, got, tt.want)
+		}
+	}
+	c, err := gh.New(gh.Options{BaseURL: srv.URL(), Token: "ghs_workflow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ActsAsIntegration("github-actions[bot]")
+	if got, err := c.Self(t.Context()); err != nil || got != "github-actions[bot]" {
+		t.Errorf("Self of a workflow's token = %q, %v", got, err)
+	}
+	c, err = gh.NewInstallation(gh.Options{BaseURL: srv.URL()}, 42, 7, pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Self(t.Context()); err != nil || got != "app-42[bot]" {
+		t.Errorf("Self of an installation = %q, %v", got, err)
+	}
 }
 
 // marked returns the comments on repo#number carrying marker.

@@ -75,3 +75,22 @@ func (c *Client) TeamMember(ctx context.Context, org, slug, user string) (bool, 
 	}
 	return m.GetState() == "active", nil
 }
+
+// BranchHead returns the commit branch of repo points at now.
+//
+// See https://docs.github.com/rest/branches/branches#get-a-branch.
+func (c *Client) BranchHead(ctx context.Context, repo, branch string) (string, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return "", err
+	}
+	var b *github.Branch
+	err = c.call(ctx, func() (resp *github.Response, err error) {
+		b, resp, err = c.gh.Repositories.GetBranch(ctx, owner, name, branch, 1)
+		return resp, err
+	})
+	if err != nil {
+		return "", fmt.Errorf("getting branch %s of %s: %w", branch, repo, err)
+	}
+	return b.GetCommit().GetSHA(), nil
+}

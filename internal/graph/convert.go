@@ -36,7 +36,6 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 		GroupMembershipClaims:      str(a.GetGroupMembershipClaims()),
 		Owners:                     []appreg.Owner{},
 		AppRoles:                   []appreg.AppRole{},
-		Permissions:                []appreg.Permission{},
 		Credentials:                &appreg.Credentials{Federated: []appreg.FederatedCredential{}},
 		ServicePrincipal:           &appreg.ServicePrincipal{Tags: []string{}, NotificationEmails: []string{}},
 		Observed: &appreg.Observed{
@@ -48,6 +47,43 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 	r.Observed.Repository = appreg.RepoOf(r.Tags)
 	r.Tags = slices.DeleteFunc(r.Tags, func(t string) bool { return appreg.IsOwnTag(t) && t != appreg.MarkerTag })
 	r.Name, _ = appreg.NameIn(prefix, r.UniqueName)
+	observedPlatforms(a, r)
+	r.API = observedAPI(a.GetApi())
+	for _, role := range a.GetAppRoles() {
+		r.AppRoles = append(r.AppRoles, appreg.AppRole{
+			Value: deref(role.GetValue()), DisplayName: deref(role.GetDisplayName()), Description: deref(role.GetDescription()),
+			AllowedMemberTypes: nonNil(role.GetAllowedMemberTypes()), ID: uuidString(role.GetId()), Enabled: ptr(deref(role.GetIsEnabled())),
+		})
+	}
+	r.Permissions = observedPermissions(a.GetRequiredResourceAccess())
+	oc := &appreg.OptionalClaims{IDToken: []appreg.OptionalClaim{}, AccessToken: []appreg.OptionalClaim{}, SAML2Token: []appreg.OptionalClaim{}}
+	if x := a.GetOptionalClaims(); x != nil {
+		oc.IDToken = claims(x.GetIdToken())
+		oc.AccessToken = claims(x.GetAccessToken())
+		oc.SAML2Token = claims(x.GetSaml2Token())
+	}
+	r.OptionalClaims = oc
+	info := &appreg.Info{MarketingURL: ptr(""), PrivacyStatementURL: ptr(""), SupportURL: ptr(""), TermsOfServiceURL: ptr("")}
+	if x := a.GetInfo(); x != nil {
+		info = &appreg.Info{MarketingURL: str(x.GetMarketingUrl()), PrivacyStatementURL: str(x.GetPrivacyStatementUrl()),
+			SupportURL: str(x.GetSupportUrl()), TermsOfServiceURL: str(x.GetTermsOfServiceUrl())}
+	}
+	r.Info = info
+	lock := false
+	if l := a.GetServicePrincipalLockConfiguration(); l != nil {
+		lock = deref(l.GetIsEnabled()) && deref(l.GetAllProperties())
+	}
+	r.InstanceLock = &lock
+	r.Observed.Passwords = observedPasswords(a.GetPasswordCredentials())
+	for _, o := range a.GetOwners() {
+		r.Owners = append(r.Owners, owner(o))
+	}
+	return r
+}
+
+// observedPlatforms fills r's web, single-page and public client platforms
+// from a.
+func observedPlatforms(a models.Applicationable, r *appreg.Registration) {
 	web := &appreg.Web{HomePageURL: ptr(""), LogoutURL: ptr(""), RedirectURIs: []string{},
 		ImplicitGrant: &appreg.ImplicitGrant{AccessTokens: ptr(false), IDTokens: ptr(false)}}
 	if w := a.GetWeb(); w != nil {
@@ -67,8 +103,12 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 	if p := a.GetPublicClient(); p != nil {
 		r.PublicClient.RedirectURIs = nonNil(p.GetRedirectUris())
 	}
+}
+
+// observedAPI converts the API an application exposes (x may be nil).
+func observedAPI(x models.ApiApplicationable) *appreg.API {
 	api := &appreg.API{Scopes: []appreg.Scope{}, AuthorizedClients: []appreg.AuthorizedClient{}}
-	if x := a.GetApi(); x != nil {
+	if x != nil {
 		if v := x.GetRequestedAccessTokenVersion(); v != nil {
 			api.AccessTokenVersion = ptr(int(*v))
 		}
@@ -98,14 +138,14 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 			api.AuthorizedClients = append(api.AuthorizedClients, ac)
 		}
 	}
-	r.API = api
-	for _, role := range a.GetAppRoles() {
-		r.AppRoles = append(r.AppRoles, appreg.AppRole{
-			Value: deref(role.GetValue()), DisplayName: deref(role.GetDisplayName()), Description: deref(role.GetDescription()),
-			AllowedMemberTypes: nonNil(role.GetAllowedMemberTypes()), ID: uuidString(role.GetId()), Enabled: ptr(deref(role.GetIsEnabled())),
-		})
-	}
-	for _, rra := range a.GetRequiredResourceAccess() {
+	return api
+}
+
+// observedPermissions converts requiredResourceAccess; permissions hold ids
+// until names are resolved (see Client.namePermissions).
+func observedPermissions(rras []models.RequiredResourceAccessable) []appreg.Permission {
+	out := []appreg.Permission{}
+	for _, rra := range rras {
 		p := appreg.Permission{API: deref(rra.GetResourceAppId()), ResourceAppID: deref(rra.GetResourceAppId()), Delegated: []string{}, Application: []string{}}
 		for _, ra := range rra.GetResourceAccess() {
 			// Ids are replaced by names once the resource's catalog is known.
@@ -115,33 +155,18 @@ func observedApplication(a models.Applicationable, prefix string) *appreg.Regist
 				p.Delegated = append(p.Delegated, uuidString(ra.GetId()))
 			}
 		}
-		r.Permissions = append(r.Permissions, p)
+		out = append(out, p)
 	}
-	oc := &appreg.OptionalClaims{IDToken: []appreg.OptionalClaim{}, AccessToken: []appreg.OptionalClaim{}, SAML2Token: []appreg.OptionalClaim{}}
-	if x := a.GetOptionalClaims(); x != nil {
-		oc.IDToken = claims(x.GetIdToken())
-		oc.AccessToken = claims(x.GetAccessToken())
-		oc.SAML2Token = claims(x.GetSaml2Token())
+	return out
+}
+
+// observedPasswords converts client secret metadata (never a value).
+func observedPasswords(pcs []models.PasswordCredentialable) []appreg.PasswordCredential {
+	var out []appreg.PasswordCredential
+	for _, pc := range pcs {
+		out = append(out, passwordCredential(pc))
 	}
-	r.OptionalClaims = oc
-	info := &appreg.Info{MarketingURL: ptr(""), PrivacyStatementURL: ptr(""), SupportURL: ptr(""), TermsOfServiceURL: ptr("")}
-	if x := a.GetInfo(); x != nil {
-		info = &appreg.Info{MarketingURL: str(x.GetMarketingUrl()), PrivacyStatementURL: str(x.GetPrivacyStatementUrl()),
-			SupportURL: str(x.GetSupportUrl()), TermsOfServiceURL: str(x.GetTermsOfServiceUrl())}
-	}
-	r.Info = info
-	lock := false
-	if l := a.GetServicePrincipalLockConfiguration(); l != nil {
-		lock = deref(l.GetIsEnabled()) && deref(l.GetAllProperties())
-	}
-	r.InstanceLock = &lock
-	for _, pc := range a.GetPasswordCredentials() {
-		r.Observed.Passwords = append(r.Observed.Passwords, passwordCredential(pc))
-	}
-	for _, o := range a.GetOwners() {
-		r.Owners = append(r.Owners, owner(o))
-	}
-	return r
+	return out
 }
 
 // owner converts a directory object into an owner reference: users by user
@@ -215,6 +240,56 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 		}
 		a.SetIdentifierUris(uris)
 	}
+	setPlatforms(a, want, have)
+	if x := want.API; x != nil {
+		h := have.API
+		if h == nil {
+			h = &appreg.API{}
+		}
+		a.SetApi(apiModel(x, h))
+	}
+	if want.AppRoles != nil {
+		a.SetAppRoles(roleModels(want.AppRoles))
+	}
+	if want.Permissions != nil {
+		a.SetRequiredResourceAccess(accessModels(access))
+	}
+	if oc := want.OptionalClaims; oc != nil {
+		h := have.OptionalClaims
+		if h == nil {
+			h = &appreg.OptionalClaims{}
+		}
+		m := models.NewOptionalClaims()
+		m.SetIdToken(claimModels(pickSlice(oc.IDToken, h.IDToken)))
+		m.SetAccessToken(claimModels(pickSlice(oc.AccessToken, h.AccessToken)))
+		m.SetSaml2Token(claimModels(pickSlice(oc.SAML2Token, h.SAML2Token)))
+		a.SetOptionalClaims(m)
+	}
+	setIf(want.GroupMembershipClaims, a.SetGroupMembershipClaims)
+	if i := want.Info; i != nil {
+		h := have.Info
+		if h == nil {
+			h = &appreg.Info{}
+		}
+		m := models.NewInformationalUrl()
+		setIf(pick(i.MarketingURL, h.MarketingURL), m.SetMarketingUrl)
+		setIf(pick(i.PrivacyStatementURL, h.PrivacyStatementURL), m.SetPrivacyStatementUrl)
+		setIf(pick(i.SupportURL, h.SupportURL), m.SetSupportUrl)
+		setIf(pick(i.TermsOfServiceURL, h.TermsOfServiceURL), m.SetTermsOfServiceUrl)
+		a.SetInfo(m)
+	}
+	if want.InstanceLock != nil {
+		m := models.NewServicePrincipalLockConfiguration()
+		m.SetIsEnabled(want.InstanceLock)
+		m.SetAllProperties(want.InstanceLock)
+		a.SetServicePrincipalLockConfiguration(m)
+	}
+	return a
+}
+
+// setPlatforms sets the web, single-page and public client platforms of a
+// that want manages (unmanaged parts keep have's values).
+func setPlatforms(a models.Applicationable, want, have *appreg.Registration) {
 	if w := want.Web; w != nil {
 		h := have.Web
 		if h == nil {
@@ -250,64 +325,25 @@ func applicationModel(want, have *appreg.Registration, access []appreg.ResourceA
 		}
 		setIf(p.AllowPublicClientFlows, a.SetIsFallbackPublicClient)
 	}
-	if x := want.API; x != nil {
-		h := have.API
-		if h == nil {
-			h = &appreg.API{}
+}
+
+// accessModels converts the resolved requiredResourceAccess.
+func accessModels(access []appreg.ResourceAccess) []models.RequiredResourceAccessable {
+	list := []models.RequiredResourceAccessable{}
+	for _, ra := range access {
+		m := models.NewRequiredResourceAccess()
+		m.SetResourceAppId(ptr(ra.ResourceAppID))
+		items := []models.ResourceAccessable{}
+		for _, it := range ra.Items {
+			x := models.NewResourceAccess()
+			x.SetId(parseUUID(it.ID))
+			x.SetTypeEscaped(ptr(it.Type))
+			items = append(items, x)
 		}
-		a.SetApi(apiModel(x, h))
+		m.SetResourceAccess(items)
+		list = append(list, m)
 	}
-	if want.AppRoles != nil {
-		a.SetAppRoles(roleModels(want.AppRoles))
-	}
-	if want.Permissions != nil {
-		list := []models.RequiredResourceAccessable{}
-		for _, ra := range access {
-			m := models.NewRequiredResourceAccess()
-			m.SetResourceAppId(ptr(ra.ResourceAppID))
-			items := []models.ResourceAccessable{}
-			for _, it := range ra.Items {
-				x := models.NewResourceAccess()
-				x.SetId(parseUUID(it.ID))
-				x.SetTypeEscaped(ptr(it.Type))
-				items = append(items, x)
-			}
-			m.SetResourceAccess(items)
-			list = append(list, m)
-		}
-		a.SetRequiredResourceAccess(list)
-	}
-	if oc := want.OptionalClaims; oc != nil {
-		h := have.OptionalClaims
-		if h == nil {
-			h = &appreg.OptionalClaims{}
-		}
-		m := models.NewOptionalClaims()
-		m.SetIdToken(claimModels(pickSlice(oc.IDToken, h.IDToken)))
-		m.SetAccessToken(claimModels(pickSlice(oc.AccessToken, h.AccessToken)))
-		m.SetSaml2Token(claimModels(pickSlice(oc.SAML2Token, h.SAML2Token)))
-		a.SetOptionalClaims(m)
-	}
-	setIf(want.GroupMembershipClaims, a.SetGroupMembershipClaims)
-	if i := want.Info; i != nil {
-		h := have.Info
-		if h == nil {
-			h = &appreg.Info{}
-		}
-		m := models.NewInformationalUrl()
-		setIf(pick(i.MarketingURL, h.MarketingURL), m.SetMarketingUrl)
-		setIf(pick(i.PrivacyStatementURL, h.PrivacyStatementURL), m.SetPrivacyStatementUrl)
-		setIf(pick(i.SupportURL, h.SupportURL), m.SetSupportUrl)
-		setIf(pick(i.TermsOfServiceURL, h.TermsOfServiceURL), m.SetTermsOfServiceUrl)
-		a.SetInfo(m)
-	}
-	if want.InstanceLock != nil {
-		m := models.NewServicePrincipalLockConfiguration()
-		m.SetIsEnabled(want.InstanceLock)
-		m.SetAllProperties(want.InstanceLock)
-		a.SetServicePrincipalLockConfiguration(m)
-	}
-	return a
+	return list
 }
 
 func apiModel(want, have *appreg.API) models.ApiApplicationable {

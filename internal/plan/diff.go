@@ -1,11 +1,7 @@
 package plan
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -36,6 +32,17 @@ type Input struct {
 	Self appreg.Owner
 	// Now is the time secrets are judged at.
 	Now time.Time
+	// Base is the registration files and settings of the commit the
+	// change is judged against (a pull request's base); nil when unknown.
+	// New or changed secret delivery targets and a changed appreg.yaml
+	// are planned against it.
+	Base *Base
+}
+
+// Base is what the base commit declares.
+type Base struct {
+	Settings appreg.Settings
+	Desired  *appreg.Set
 }
 
 // DefaultPrivileged is used when policy.privileged is not set.
@@ -54,6 +61,8 @@ func Compute(in Input) *Plan {
 		p.registration(want)
 	}
 	p.deletions()
+	p.secretChanges()
+	p.settingsChange()
 	sort.Slice(p.plan.Changes, func(i, j int) bool { return p.plan.Changes[i].Key < p.plan.Changes[j].Key })
 	sort.Strings(p.plan.Unchanged)
 	p.plan.Diagnostics.Sort()
@@ -179,15 +188,13 @@ func (p *planner) registration(want *appreg.Registration) {
 	d.application(after, have)
 	c.DisableFirst = disableFirst(after, have)
 	for _, v := range c.DisableFirst {
-		d.add("disable first", "enabled: "+v, "disabled: "+v+" (Graph requires it before a change or removal)")
+		d.in(SectionOrdering, v, "").note("disable first", "enabled: "+v, "disabled: "+v+" (Graph requires it before a change or removal)")
 	}
 	appFields := len(d.fields)
 	p.permissions(&c, d, after, have)
 	// requiredResourceAccess is part of the application; consent is not
 	// (granting or revoking it alone needs no application PATCH).
-	accessChanged := slices.ContainsFunc(d.fields[appFields:], func(f FieldDiff) bool {
-		return strings.HasSuffix(f.Path, "].delegated") || strings.HasSuffix(f.Path, "].application")
-	})
+	accessChanged := slices.ContainsFunc(d.fields[appFields:], func(f FieldDiff) bool { return f.Section == SectionAccess })
 	c.UpdateApplication = appFields > 0 || accessChanged || action == Adopt
 	p.owners(&c, d, after, have)
 	p.servicePrincipal(&c, d, after, have, before == nil)
@@ -199,17 +206,30 @@ func (p *planner) registration(want *appreg.Registration) {
 	c.Fields = d.fields
 	switch {
 	case action == Create:
-		c.Reason = "not in the tenant yet"
+		c.Reason, c.Why = "not in the tenant yet", ReasonAbsent
 		c.UpdateApplication = true
 		c.Categories = append(c.Categories, appreg.CategoryNewRegistration)
 	case action == Adopt:
 		c.Reason = adoptReason(before, want.UniqueName)
+		c.Why = ReasonAdopt
+		c.Categories = append(c.Categories, appreg.CategoryAdoption)
 	case len(c.Fields) == 0:
 		p.plan.Unchanged = append(p.plan.Unchanged, want.Name)
 		return
 	default:
-		c.Reason = "the tenant differs from " + want.Source.File
+		c.Reason, c.Why = "the tenant differs from "+want.Source.File, ReasonDrift
 	}
+	p.categorize(&c, after, have)
+	c.Categories = uniqueCategories(c.Categories)
+	c.Risk = risk(c)
+	p.plan.Changes = append(p.plan.Changes, c)
+}
+
+// categorize adds the change categories of c (after is the desired
+// registration, have the observed one): the fields', consent, application
+// and privileged permissions; registration-change when none applies.
+func (p *planner) categorize(c *Change, after, have *appreg.Registration) {
+	action := c.Action
 	for _, cat := range categories(c.Fields) {
 		// A new single-tenant app changes no audience anyone relied on.
 		if cat == appreg.CategoryAudienceChange && action == Create && deref(after.Audience) == appreg.AudienceMyOrg {
@@ -233,9 +253,9 @@ func (p *planner) registration(want *appreg.Registration) {
 	if len(c.Privileged) > 0 {
 		c.Categories = append(c.Categories, appreg.CategoryPrivilegedPermission)
 	}
-	c.Categories = uniqueCategories(c.Categories)
-	c.Risk = risk(c)
-	p.plan.Changes = append(p.plan.Changes, c)
+	if len(c.Categories) == 0 {
+		c.Categories = append(c.Categories, appreg.CategoryRegistrationChange)
+	}
 }
 
 // assignIDs copies want and gives every scope and app role an id: the
@@ -329,182 +349,6 @@ func disableFirst(want, have *appreg.Registration) []string {
 	return out
 }
 
-// apiName is how a resource API is shown: its alias, its registration name,
-// its first-party display name, or its appId.
-func (p *planner) apiName(appID, written string) string {
-	if a := appreg.AliasFor(appID); a != "" {
-		return a
-	}
-	if n := p.apiNames[strings.ToLower(appID)]; n != "" {
-		return n
-	}
-	if written != "" {
-		return written
-	}
-	if n := catalog.FirstPartyName(appID); n != "" {
-		return n
-	}
-	return appID
-}
-
-// resource returns the permission catalog of the API a permission names: a
-// registration of the desired set offers its declared scopes and roles (with
-// the ids the planner assigned), anything else what the tenant says.
-func (p *planner) resource(perm appreg.Permission) (*catalog.Catalog, string) {
-	if r := p.desired[perm.API]; r != nil {
-		var scopes, roles []catalog.Permission
-		have := p.byName[r.Name]
-		if have == nil {
-			have = &appreg.Registration{}
-		}
-		resolved := p.assignIDs(r, have)
-		if resolved.API != nil {
-			for _, s := range resolved.API.Scopes {
-				scopes = append(scopes, catalog.Permission{ID: s.ID, Value: s.Value, Enabled: true})
-			}
-		}
-		for _, role := range resolved.AppRoles {
-			if slices.Contains(role.AllowedMemberTypes, appreg.MemberApplication) {
-				roles = append(roles, catalog.Permission{ID: role.ID, Value: role.Value, Enabled: true})
-			}
-		}
-		return catalog.New(scopes, roles), r.Name
-	}
-	return p.in.Catalogs[strings.ToLower(perm.ResourceAppID)], ""
-}
-
-func (p *planner) permissions(c *Change, d *differ, want, have *appreg.Registration) {
-	if want.Permissions == nil {
-		return
-	}
-	type key = string
-	observed := map[key]appreg.Permission{}
-	for _, o := range have.Permissions {
-		observed[strings.ToLower(o.ResourceAppID)] = o
-	}
-	seen := map[key]bool{}
-	for _, perm := range want.Permissions {
-		k := strings.ToLower(perm.ResourceAppID)
-		if k == "" {
-			k = "registration:" + perm.API
-		}
-		seen[k] = true
-		o := observed[k]
-		name := p.apiName(perm.ResourceAppID, perm.API)
-		cat, registration := p.resource(perm)
-		if cat == nil {
-			p.errorf(perm.Source, "api %q: the tenant has no service principal for appId %s", "the resource API must exist in the tenant before its permissions can be requested; check the appId", perm.API, perm.ResourceAppID)
-			continue
-		}
-		access := appreg.ResourceAccess{ResourceAppID: perm.ResourceAppID}
-		if perm.ResourceAppID == "" {
-			access.Registration = registration
-		}
-		for _, kind := range []catalog.Kind{catalog.Delegated, catalog.Application} {
-			names := perm.Delegated
-			typ := "Scope"
-			if kind == catalog.Application {
-				names, typ = perm.Application, "Role"
-			}
-			for _, v := range names {
-				entry, ok := cat.Lookup(kind, v)
-				if !ok {
-					detail := "check the name against the API's published permissions"
-					if s := cat.Suggest(kind, v); s != "" {
-						detail = fmt.Sprintf("did you mean %q?", s)
-					}
-					p.errorf(perm.Source, "%s permission %q is not offered by %s in this tenant", detail, kind, v, name)
-					continue
-				}
-				access.Items = append(access.Items, appreg.AccessItem{ID: entry.ID, Type: typ, Value: v})
-			}
-		}
-		c.Access = append(c.Access, access)
-		d.set("permissions["+name+"].delegated", perm.Delegated, o.Delegated)
-		d.set("permissions["+name+"].application", perm.Application, o.Application)
-		if perm.AdminConsent == nil {
-			continue
-		}
-		var wantApp, wantDel []string
-		if *perm.AdminConsent {
-			wantApp, wantDel = perm.Application, perm.Delegated
-		}
-		before := consentString(o.ConsentedApplication, o.ConsentedDelegated)
-		after := consentString(wantApp, wantDel)
-		if before != after {
-			d.add("permissions["+name+"].adminConsent", before, after)
-		}
-		grant := func(kind, v string) Grant {
-			g := Grant{ResourceAppID: perm.ResourceAppID, API: name, Kind: kind, Value: v}
-			if perm.ResourceAppID == "" {
-				g.Registration = registration
-			}
-			if kind == "application" {
-				if e, ok := cat.Lookup(catalog.Application, v); ok {
-					g.ID = e.ID
-				}
-			}
-			return g
-		}
-		for _, v := range minus(wantApp, o.ConsentedApplication) {
-			c.Grants = append(c.Grants, grant("application", v))
-		}
-		for _, v := range minus(wantDel, o.ConsentedDelegated) {
-			c.Grants = append(c.Grants, grant("delegated", v))
-		}
-		for _, v := range minus(o.ConsentedApplication, wantApp) {
-			c.Revokes = append(c.Revokes, grant("application", v))
-		}
-		for _, v := range minus(o.ConsentedDelegated, wantDel) {
-			c.Revokes = append(c.Revokes, grant("delegated", v))
-		}
-	}
-	// Permissions on APIs the file no longer lists are removed, and so is
-	// their consent.
-	for k, o := range observed {
-		if seen[k] {
-			continue
-		}
-		name := p.apiName(o.ResourceAppID, "")
-		d.set("permissions["+name+"].delegated", []string{}, o.Delegated)
-		d.set("permissions["+name+"].application", []string{}, o.Application)
-		cat := p.in.Catalogs[k]
-		for _, v := range o.ConsentedApplication {
-			g := Grant{ResourceAppID: o.ResourceAppID, API: name, Kind: "application", Value: v}
-			if e, ok := cat.Lookup(catalog.Application, v); ok {
-				g.ID = e.ID
-			} else if appreg.IsGUID(v) {
-				g.ID = v
-			}
-			c.Revokes = append(c.Revokes, g)
-		}
-		for _, v := range o.ConsentedDelegated {
-			c.Revokes = append(c.Revokes, Grant{ResourceAppID: o.ResourceAppID, API: name, Kind: "delegated", Value: v})
-		}
-	}
-	if len(c.Revokes) > 0 {
-		names := make([]string, len(c.Revokes))
-		for i, g := range c.Revokes {
-			names[i] = g.String()
-		}
-		d.add("consent revoked", strings.Join(names, ", "), "")
-	}
-}
-
-func consentString(app, del []string) string {
-	var parts []string
-	if len(app) > 0 {
-		parts = append(parts, "application: "+strings.Join(sorted(app), ", "))
-	}
-	if len(del) > 0 {
-		parts = append(parts, "delegated: "+strings.Join(sorted(del), ", "))
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, "; ")
-}
-
 func (p *planner) owners(c *Change, d *differ, want, have *appreg.Registration) {
 	same := func(a, b appreg.Owner) bool {
 		return (a.ID != "" && strings.EqualFold(a.ID, b.ID)) || strings.EqualFold(a.Ref, b.Ref)
@@ -538,7 +382,7 @@ func (p *planner) owners(c *Change, d *differ, want, have *appreg.Registration) 
 		}
 		return out
 	}
-	d.set("owners", refs(want.Owners), refs(have.Owners))
+	d.in(SectionOwners, "", appreg.CategoryOwnerChange).set("owners", refs(want.Owners), refs(have.Owners))
 }
 
 func (p *planner) servicePrincipal(c *Change, d *differ, want, have *appreg.Registration, creating bool) {
@@ -550,7 +394,7 @@ func (p *planner) servicePrincipal(c *Change, d *differ, want, have *appreg.Regi
 	if !exists {
 		c.UpdateServicePrincipal = true
 		if !creating {
-			d.add("servicePrincipal", "", "created")
+			d.in(SectionServicePrincipal, "", "").note("servicePrincipal", "", "created")
 		}
 	}
 	if sp == nil {
@@ -561,7 +405,7 @@ func (p *planner) servicePrincipal(c *Change, d *differ, want, have *appreg.Regi
 		h = &appreg.ServicePrincipal{}
 	}
 	n := len(d.fields)
-	d.boolean("servicePrincipal.assignmentRequired", sp.AssignmentRequired, h.AssignmentRequired)
+	d.in(SectionServicePrincipal, "", "").boolean("servicePrincipal.assignmentRequired", sp.AssignmentRequired, h.AssignmentRequired)
 	d.set("servicePrincipal.tags", sp.Tags, h.Tags)
 	d.set("servicePrincipal.notificationEmails", sp.NotificationEmails, h.NotificationEmails)
 	if len(d.fields) > n {
@@ -585,13 +429,13 @@ func (p *planner) federated(c *Change, d *differ, want, have *appreg.Registratio
 		}
 		if after := ficString(f); before != after {
 			c.UpsertFederated = append(c.UpsertFederated, f)
-			d.add("credentials.federated["+f.Name+"]", before, after)
+			d.in(SectionFederated, f.Name, appreg.CategoryCredentialChange).add("credentials.federated["+f.Name+"]", KindObject, orNil(before), after, before, after)
 		}
 	}
 	for _, o := range observed {
 		if !slices.ContainsFunc(want.Credentials.Federated, func(f appreg.FederatedCredential) bool { return f.Name == o.Name }) {
 			c.RemoveFederated = append(c.RemoveFederated, o.Name)
-			d.add("credentials.federated["+o.Name+"]", ficString(o), "")
+			d.in(SectionFederated, o.Name, appreg.CategoryCredentialChange).add("credentials.federated["+o.Name+"]", KindObject, ficString(o), nil, ficString(o), "")
 		}
 	}
 }
@@ -605,164 +449,6 @@ func ficString(f appreg.FederatedCredential) string {
 		s += fmt.Sprintf(" description=%q", *f.Description)
 	}
 	return s
-}
-
-// deletions plans the removal of managed applications no file declares,
-// within the deletion rails of appreg.yaml. Only applications the
-// repository owns are candidates: another repository's, or one managed
-// before owners were recorded, is never deleted however its name matches
-// the prefix.
-func (p *planner) deletions() {
-	var gone []*appreg.Registration
-	for _, r := range p.in.Observed.Registrations {
-		if p.matched[r] || r.Observed == nil || !r.Observed.Managed || !r.Observed.Owned || r.Name == "" || p.desired[r.Name] != nil {
-			continue
-		}
-		gone = append(gone, r)
-	}
-	sort.Slice(gone, func(i, j int) bool { return gone[i].Name < gone[j].Name })
-	del := p.in.Settings.Deletion
-	for i, r := range gone {
-		refusal := Refusal{Key: r.Name, AppID: r.Observed.AppID, Action: Delete}
-		switch {
-		case !del.Allow:
-			refusal.Reason = "its registration file was removed, but appreg.yaml does not allow deletion (deletion.allow is false); nothing is deleted"
-			refusal.Hint = "set `deletion: {allow: true}` in appreg.yaml to delete it, or restore the file to keep managing it"
-		case i >= del.MaxPerRun:
-			refusal.Reason = fmt.Sprintf("deleting it would exceed deletion.maxPerRun (%d) for this run", del.MaxPerRun)
-			refusal.Hint = "it is deleted by a later run, or raise deletion.maxPerRun in appreg.yaml"
-		default:
-			p.plan.Changes = append(p.plan.Changes, Change{
-				Key: r.Name, UniqueName: r.UniqueName, AppID: r.Observed.AppID, Action: Delete,
-				Reason:     "its registration file was removed and deletion.allow is true; soft delete, restorable for 30 days",
-				Hint:       fmt.Sprintf("restore with: az rest --method POST --url https://graph.microsoft.com/v1.0/directory/deletedItems/%s/restore", r.Observed.ObjectID),
-				Fields:     []FieldDiff{{Path: "application", Before: r.DisplayName + " (" + r.Observed.AppID + ")", After: ""}},
-				Risk:       RiskHigh,
-				Categories: []appreg.Category{appreg.CategoryDeletion},
-				Before:     r,
-			})
-			continue
-		}
-		p.plan.Refused = append(p.plan.Refused, refusal)
-	}
-}
-
-// privileged lists the "api:Permission" names, requested anew or newly
-// consented, that match policy.privileged.
-func (p *planner) privileged(grants []Grant, want, have *appreg.Registration) []string {
-	patterns := p.in.Settings.Policy.Privileged
-	if patterns == nil {
-		patterns = DefaultPrivileged
-	}
-	var out []string
-	check := func(api, resourceAppID, value string) {
-		for _, pat := range patterns {
-			pa, pv, _ := strings.Cut(pat, ":")
-			if !strings.EqualFold(pa, api) && !strings.EqualFold(pa, resourceAppID) {
-				continue
-			}
-			if ok, _ := path.Match(pv, value); ok {
-				out = append(out, api+":"+value)
-				return
-			}
-		}
-	}
-	for _, perm := range want.Permissions {
-		var o appreg.Permission
-		for _, h := range have.Permissions {
-			if strings.EqualFold(h.ResourceAppID, perm.ResourceAppID) {
-				o = h
-			}
-		}
-		api := p.apiName(perm.ResourceAppID, perm.API)
-		for _, v := range minus(perm.Application, o.Application) {
-			check(api, perm.ResourceAppID, v)
-		}
-		for _, v := range minus(perm.Delegated, o.Delegated) {
-			check(api, perm.ResourceAppID, v)
-		}
-	}
-	for _, g := range grants {
-		check(g.API, g.ResourceAppID, g.Value)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-func addedApplication(want, have *appreg.Registration) bool {
-	for _, perm := range want.Permissions {
-		var o appreg.Permission
-		for _, h := range have.Permissions {
-			if perm.ResourceAppID != "" && strings.EqualFold(h.ResourceAppID, perm.ResourceAppID) {
-				o = h
-			}
-		}
-		if len(minus(perm.Application, o.Application)) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// categories derives the change categories visible in field paths.
-func categories(fields []FieldDiff) []appreg.Category {
-	var out []appreg.Category
-	for _, f := range fields {
-		switch {
-		case f.Path == "audience":
-			out = append(out, appreg.CategoryAudienceChange)
-		case f.Path == "owners":
-			out = append(out, appreg.CategoryOwnerChange)
-		case strings.HasPrefix(f.Path, "credentials."):
-			out = append(out, appreg.CategoryCredentialChange)
-		case strings.HasSuffix(f.Path, ".redirectUris"):
-			out = append(out, appreg.CategoryRedirectURIChange)
-		}
-	}
-	return out
-}
-
-func uniqueCategories(cs []appreg.Category) []appreg.Category {
-	out := []appreg.Category{}
-	for _, c := range appreg.Categories {
-		if slices.Contains(cs, c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-func risk(c Change) Risk {
-	high := []appreg.Category{appreg.CategoryPrivilegedPermission, appreg.CategoryAdminConsent, appreg.CategoryDeletion, appreg.CategoryAudienceChange}
-	medium := []appreg.Category{appreg.CategoryApplicationPermission, appreg.CategoryOwnerChange, appreg.CategoryCredentialChange, appreg.CategoryRedirectURIChange}
-	for _, cat := range c.Categories {
-		if slices.Contains(high, cat) {
-			return RiskHigh
-		}
-	}
-	for _, cat := range c.Categories {
-		if slices.Contains(medium, cat) {
-			return RiskMedium
-		}
-	}
-	if c.Action == Adopt {
-		return RiskMedium
-	}
-	return RiskLow
-}
-
-// fingerprint hashes what the plan would do, as shown to people, so that an
-// apply can tell whether it is about to do what a reviewer approved.
-func fingerprint(p *Plan) string {
-	b, err := json.Marshal(struct {
-		Changes []Change
-		Refused []Refusal
-	}{p.Changes, p.Refused})
-	if err != nil {
-		panic("plan: fingerprint: " + err.Error()) // only plain data is marshalled
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // secrets decides, for every declared client secret, whether apply creates

@@ -55,9 +55,10 @@ func TestCreateShowsManagedFieldsOnly(t *testing.T) {
 	}
 	c := p.Changes[0]
 	want := []FieldDiff{
-		{Path: "displayName", After: `"App web"`},
-		{Path: "notes", After: `"team web"`},
-		{Path: "web.redirectUris", After: "[https://a.example/cb]"},
+		{Path: "displayName", Section: SectionApplication, Kind: KindScalar, New: "App web", After: `"App web"`},
+		{Path: "notes", Section: SectionApplication, Kind: KindScalar, New: "team web", After: `"team web"`},
+		{Path: "web.redirectUris", Section: SectionApplication, Kind: KindSet, Category: appreg.CategoryRedirectURIChange,
+			New: []string{"https://a.example/cb"}, After: "[https://a.example/cb]"},
 	}
 	if diff := cmp.Diff(want, c.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
@@ -105,8 +106,10 @@ func TestDriftIsAnUpdate(t *testing.T) {
 	}
 	c := p.Changes[0]
 	want := []FieldDiff{
-		{Path: "displayName", Before: `"Renamed in portal"`, After: `"App api"`},
-		{Path: "audience", Before: `"AzureADMultipleOrgs"`, After: `"AzureADMyOrg"`},
+		{Path: "displayName", Section: SectionApplication, Kind: KindScalar, Old: "Renamed in portal", New: "App api",
+			Before: `"Renamed in portal"`, After: `"App api"`},
+		{Path: "audience", Section: SectionApplication, Kind: KindScalar, Category: appreg.CategoryAudienceChange,
+			Old: appreg.AudienceMultipleOrgs, New: appreg.AudienceMyOrg, Before: `"AzureADMultipleOrgs"`, After: `"AzureADMyOrg"`},
 	}
 	if diff := cmp.Diff(want, c.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
@@ -330,7 +333,8 @@ func TestOwnersKeepSelf(t *testing.T) {
 	if len(c.AddOwners) != 1 || c.AddOwners[0].ID != "bob-id" || len(c.RemoveOwners) != 1 || c.RemoveOwners[0].ID != "alice-id" {
 		t.Errorf("add %+v remove %+v", c.AddOwners, c.RemoveOwners)
 	}
-	if diff := cmp.Diff([]FieldDiff{{Path: "owners", Before: "[alice@contoso.com]", After: "[bob@contoso.com]"}}, c.Fields); diff != "" {
+	if diff := cmp.Diff([]FieldDiff{{Path: "owners", Section: SectionOwners, Kind: KindSet, Category: appreg.CategoryOwnerChange,
+		Old: []string{"alice@contoso.com"}, New: []string{"bob@contoso.com"}, Before: "[alice@contoso.com]", After: "[bob@contoso.com]"}}, c.Fields); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 }

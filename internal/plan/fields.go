@@ -17,13 +17,40 @@ type differ struct {
 	fields []FieldDiff
 	// creating is set for a new registration: nothing has a before value.
 	creating bool
+	// section, item and category describe the fields added next.
+	section  Section
+	item     string
+	category appreg.Category
 }
 
-func (d *differ) add(path, before, after string) {
+// in sets what the fields added next are about.
+func (d *differ) in(section Section, item string, category appreg.Category) *differ {
+	d.section, d.item, d.category = section, item, category
+	return d
+}
+
+// add records a difference of kind between the typed values old and new,
+// shown as before and after.
+func (d *differ) add(path string, kind FieldKind, old, new any, before, after string) {
 	if d.creating {
-		before = ""
+		old, before = nil, ""
 	}
-	d.fields = append(d.fields, FieldDiff{Path: path, Before: before, After: after})
+	d.fields = append(d.fields, FieldDiff{
+		Path: path, Section: d.section, Item: d.item, Kind: kind, Category: d.category,
+		Old: old, New: new, Before: before, After: after,
+	})
+}
+
+// note records a step that is not a field of its own.
+func (d *differ) note(path, before, after string) {
+	d.add(path, KindNote, orNil(before), orNil(after), before, after)
+}
+
+func orNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func (d *differ) str(path string, want, have *string) {
@@ -31,7 +58,7 @@ func (d *differ) str(path string, want, have *string) {
 		return
 	}
 	if w, h := *want, deref(have); w != h {
-		d.add(path, quote(h), quote(w))
+		d.add(path, KindScalar, orNil(h), orNil(w), quote(h), quote(w))
 	}
 }
 
@@ -40,7 +67,7 @@ func (d *differ) boolean(path string, want, have *bool) {
 		return
 	}
 	if h := have != nil && *have; *want != h {
-		d.add(path, strconv.FormatBool(h), strconv.FormatBool(*want))
+		d.add(path, KindScalar, h, *want, strconv.FormatBool(h), strconv.FormatBool(*want))
 	}
 }
 
@@ -48,12 +75,13 @@ func (d *differ) integer(path string, want, have *int) {
 	if want == nil {
 		return
 	}
+	var old any
 	h := ""
 	if have != nil {
-		h = strconv.Itoa(*have)
+		old, h = *have, strconv.Itoa(*have)
 	}
 	if w := strconv.Itoa(*want); w != h {
-		d.add(path, h, w)
+		d.add(path, KindScalar, old, *want, h, w)
 	}
 }
 
@@ -64,7 +92,7 @@ func (d *differ) set(path string, want, have []string) {
 	}
 	w, h := sorted(want), sorted(have)
 	if !slices.Equal(w, h) {
-		d.add(path, list(h), list(w))
+		d.add(path, KindSet, h, w, list(h), list(w))
 	}
 }
 
@@ -92,56 +120,30 @@ func keyed[T any](d *differ, path string, want, have []T, key, show func(T) stri
 		}
 	}
 	slices.Sort(keys)
+	item := d.item
 	for _, k := range keys {
 		if w[k] != h[k] {
-			d.add(path+"["+k+"]", h[k], w[k])
+			d.item = k
+			d.add(path+"["+k+"]", KindObject, orNil(h[k]), orNil(w[k]), h[k], w[k])
 		}
 	}
+	d.item = item
 }
 
 // application compares every managed property of the application object.
 func (d *differ) application(want, have *appreg.Registration) {
+	d.in(SectionApplication, "", "")
 	if want.DisplayName != have.DisplayName {
-		d.add("displayName", quote(have.DisplayName), quote(want.DisplayName))
+		d.add("displayName", KindScalar, orNil(have.DisplayName), want.DisplayName, quote(have.DisplayName), quote(want.DisplayName))
 	}
 	d.str("description", want.Description, have.Description)
 	d.str("notes", want.Notes, have.Notes)
 	d.str("serviceManagementReference", want.ServiceManagementReference, have.ServiceManagementReference)
-	d.str("audience", want.Audience, have.Audience)
+	d.in(SectionApplication, "", appreg.CategoryAudienceChange).str("audience", want.Audience, have.Audience)
+	d.in(SectionApplication, "", "")
 	d.set("tags", want.Tags, withoutMarker(have.Tags))
 	d.set("identifierUris", resolveAppID(want.IdentifierURIs, have), have.IdentifierURIs)
-	if w := want.Web; w != nil {
-		h := have.Web
-		if h == nil {
-			h = &appreg.Web{}
-		}
-		d.str("web.homePageUrl", w.HomePageURL, h.HomePageURL)
-		d.str("web.logoutUrl", w.LogoutURL, h.LogoutURL)
-		d.set("web.redirectUris", w.RedirectURIs, h.RedirectURIs)
-		if w.ImplicitGrant != nil {
-			hg := h.ImplicitGrant
-			if hg == nil {
-				hg = &appreg.ImplicitGrant{}
-			}
-			d.boolean("web.implicitGrant.accessTokens", w.ImplicitGrant.AccessTokens, hg.AccessTokens)
-			d.boolean("web.implicitGrant.idTokens", w.ImplicitGrant.IDTokens, hg.IDTokens)
-		}
-	}
-	if w := want.SPA; w != nil {
-		var h []string
-		if have.SPA != nil {
-			h = have.SPA.RedirectURIs
-		}
-		d.set("spa.redirectUris", w.RedirectURIs, h)
-	}
-	if w := want.PublicClient; w != nil {
-		h := have.PublicClient
-		if h == nil {
-			h = &appreg.PublicClient{}
-		}
-		d.set("publicClient.redirectUris", w.RedirectURIs, h.RedirectURIs)
-		d.boolean("publicClient.allowPublicClientFlows", w.AllowPublicClientFlows, h.AllowPublicClientFlows)
-	}
+	d.platforms(want, have)
 	if w := want.API; w != nil {
 		h := have.API
 		if h == nil {
@@ -176,6 +178,45 @@ func (d *differ) application(want, have *appreg.Registration) {
 		d.str("info.termsOfServiceUrl", w.TermsOfServiceURL, h.TermsOfServiceURL)
 	}
 	d.boolean("instanceLock", want.InstanceLock, have.InstanceLock)
+}
+
+// platforms compares the web, single-page and public client platforms.
+func (d *differ) platforms(want, have *appreg.Registration) {
+	if w := want.Web; w != nil {
+		h := have.Web
+		if h == nil {
+			h = &appreg.Web{}
+		}
+		d.str("web.homePageUrl", w.HomePageURL, h.HomePageURL)
+		d.str("web.logoutUrl", w.LogoutURL, h.LogoutURL)
+		d.in(SectionApplication, "", appreg.CategoryRedirectURIChange).set("web.redirectUris", w.RedirectURIs, h.RedirectURIs)
+		d.in(SectionApplication, "", "")
+		if w.ImplicitGrant != nil {
+			hg := h.ImplicitGrant
+			if hg == nil {
+				hg = &appreg.ImplicitGrant{}
+			}
+			d.boolean("web.implicitGrant.accessTokens", w.ImplicitGrant.AccessTokens, hg.AccessTokens)
+			d.boolean("web.implicitGrant.idTokens", w.ImplicitGrant.IDTokens, hg.IDTokens)
+		}
+	}
+	if w := want.SPA; w != nil {
+		var h []string
+		if have.SPA != nil {
+			h = have.SPA.RedirectURIs
+		}
+		d.in(SectionApplication, "", appreg.CategoryRedirectURIChange).set("spa.redirectUris", w.RedirectURIs, h)
+		d.in(SectionApplication, "", "")
+	}
+	if w := want.PublicClient; w != nil {
+		h := have.PublicClient
+		if h == nil {
+			h = &appreg.PublicClient{}
+		}
+		d.in(SectionApplication, "", appreg.CategoryRedirectURIChange).set("publicClient.redirectUris", w.RedirectURIs, h.RedirectURIs)
+		d.in(SectionApplication, "", "")
+		d.boolean("publicClient.allowPublicClientFlows", w.AllowPublicClientFlows, h.AllowPublicClientFlows)
+	}
 }
 
 // resolveAppID replaces the {appId} placeholder of identifier URIs when the

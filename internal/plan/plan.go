@@ -45,6 +45,21 @@ func (a Action) Symbol() string {
 	return " "
 }
 
+// Reason says why a change is planned.
+type Reason string
+
+// Reasons of a change.
+const (
+	// ReasonAbsent: the registration is not in the tenant yet.
+	ReasonAbsent Reason = "absent"
+	// ReasonAdopt: the file adopts an existing, unmanaged application.
+	ReasonAdopt Reason = "adopt"
+	// ReasonDrift: the tenant differs from the file.
+	ReasonDrift Reason = "drift"
+	// ReasonFileRemoved: a managed application has no file any more.
+	ReasonFileRemoved Reason = "file-removed"
+)
+
 // Risk ranks how much review a change deserves.
 type Risk int
 
@@ -68,24 +83,25 @@ func (r Risk) String() string {
 func (r Risk) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // Plan is the full set of changes for one run. It is display-ready: every
-// value in it is safe to print (secret values never enter a plan).
+// value in it is safe to print (secret values never enter a plan). Its
+// JSON form is package render's (PlanJSON), not this type's.
 type Plan struct {
 	// Changes has one entry per registration that differs, sorted by Key.
-	Changes []Change `json:"changes"`
+	Changes []Change
 	// Unchanged lists the registrations already in the desired state.
-	Unchanged []string `json:"unchanged"`
+	Unchanged []string
 	// Refused lists changes appreg will not make (deletion rails, apps it
 	// does not own) and why; they are reported, never applied.
-	Refused []Refusal `json:"refused"`
+	Refused []Refusal
 	// Secrets is the state of every declared client secret and what apply
 	// (create) or rotate (rotate, remove) will do with it: metadata only.
-	Secrets []rotate.Decision `json:"secrets"`
+	Secrets []rotate.Decision
 	// Diagnostics are problems found while planning (e.g. a permission the
 	// tenant's resource API does not offer).
-	Diagnostics diag.Diagnostics `json:"diagnostics"`
+	Diagnostics diag.Diagnostics
 	// Fingerprint identifies the changes; apply compares it with the
 	// fingerprint a reviewer saw.
-	Fingerprint string `json:"fingerprint"`
+	Fingerprint string
 }
 
 // HasChanges reports whether applying the plan would change anything:
@@ -111,45 +127,107 @@ func (p *Plan) SecretsToCreate() []rotate.Decision {
 // for people and policy; the step fields below them are what apply executes,
 // and each is idempotent.
 type Change struct {
-	Key        string               `json:"key"`
-	UniqueName string               `json:"uniqueName"`
-	AppID      string               `json:"appId,omitempty"`
-	Action     Action               `json:"action"`
-	Reason     string               `json:"reason"`
-	Fields     []FieldDiff          `json:"fields"`
-	Risk       Risk                 `json:"risk"`
-	Categories []appreg.Category    `json:"categories"`
-	Privileged []string             `json:"privileged,omitempty"` // "api:Permission" names matched by policy.privileged
-	Hint       string               `json:"hint,omitempty"`       // e.g. how to restore a deleted application
-	Before     *appreg.Registration `json:"-"`
-	After      *appreg.Registration `json:"-"`
+	Key        string
+	UniqueName string
+	AppID      string
+	Action     Action
+	Reason     string
+	// Why is the reason as a code, for tooling; Reason words it.
+	Why        Reason
+	Fields     []FieldDiff
+	Risk       Risk
+	Categories []appreg.Category
+	Privileged []string // "api:Permission" names matched by policy.privileged
+	Hint       string   // e.g. how to restore a deleted application
+	Before     *appreg.Registration
+	After      *appreg.Registration
+	// Settings marks the change of appreg.yaml itself (Key SettingsKey):
+	// reviewers judge it, apply writes nothing for it.
+	Settings bool
 
 	// UpdateApplication is set when the application object itself needs a
 	// PATCH (upsert).
-	UpdateApplication bool `json:"-"`
+	UpdateApplication bool
 	// DisableFirst names enabled scopes and app roles (by value) that must be
 	// disabled in a PATCH of their own before they can be changed or removed.
-	DisableFirst []string `json:"-"`
+	DisableFirst []string
 	// UpdateServicePrincipal is set when the service principal must be
 	// created or changed.
-	UpdateServicePrincipal bool                         `json:"-"`
-	AddOwners              []appreg.Owner               `json:"-"`
-	RemoveOwners           []appreg.Owner               `json:"-"`
-	UpsertFederated        []appreg.FederatedCredential `json:"-"`
-	RemoveFederated        []string                     `json:"-"` // names
+	UpdateServicePrincipal bool
+	AddOwners              []appreg.Owner
+	RemoveOwners           []appreg.Owner
+	UpsertFederated        []appreg.FederatedCredential
+	RemoveFederated        []string // names
 	// Access is the requiredResourceAccess to write, resolved to ids.
-	Access  []appreg.ResourceAccess `json:"-"`
-	Grants  []Grant                 `json:"-"` // consent to add
-	Revokes []Grant                 `json:"-"` // consent to remove
+	Access  []appreg.ResourceAccess
+	Grants  []Grant // consent to add
+	Revokes []Grant // consent to remove
 }
 
-// FieldDiff is one changed field. Path is dotted ("web.redirectUris");
-// Before and After are display strings ("" when absent).
+// FieldDiff is one changed field.
+//
+// Path names it for people ("web.redirectUris",
+// "permissions[microsoft-graph].application"); code never parses it.
+// Section, Item, Kind and Category say what the field is: the part of the
+// registration it belongs to, the keyed element it is about (an API's name,
+// a federated credential's name, a scope's value), how its values compare,
+// and the change category policy gates it on ("" when none). Old and New
+// are the typed values: nil when absent, else a string, bool, int,
+// []string (sorted; a set), or for a keyed object the canonical text of the
+// element. Before and After are their display strings ("" when absent);
+// only renderers read them.
 type FieldDiff struct {
-	Path   string `json:"path"`
-	Before string `json:"before"`
-	After  string `json:"after"`
+	Path     string
+	Section  Section
+	Item     string
+	Kind     FieldKind
+	Category appreg.Category
+	Old, New any
+	Before   string
+	After    string
 }
+
+// Section is the part of a registration a field belongs to; it decides
+// which write applies it.
+type Section string
+
+// Sections of a registration.
+const (
+	// SectionApplication fields are written by the application PATCH.
+	SectionApplication Section = "application"
+	// SectionAccess is requiredResourceAccess: permissions requested,
+	// also written by the application PATCH.
+	SectionAccess Section = "access"
+	// SectionConsent is tenant-wide consent (grants and revocations).
+	SectionConsent Section = "consent"
+	// SectionOwners are the application's owners.
+	SectionOwners Section = "owners"
+	// SectionServicePrincipal is the enterprise application.
+	SectionServicePrincipal Section = "servicePrincipal"
+	// SectionFederated are federated identity credentials.
+	SectionFederated Section = "federated"
+	// SectionSettings is appreg.yaml itself.
+	SectionSettings Section = "settings"
+	// SectionOrdering is a write Graph requires before others (disabling
+	// a scope or app role before it changes).
+	SectionOrdering Section = "ordering"
+)
+
+// FieldKind is how a field's values compare.
+type FieldKind string
+
+// Kinds of field.
+const (
+	// KindScalar is a string, bool or int.
+	KindScalar FieldKind = "scalar"
+	// KindSet is an unordered list of strings.
+	KindSet FieldKind = "set"
+	// KindObject is one element of a keyed list (Item is its key).
+	KindObject FieldKind = "object"
+	// KindNote is a step that is not a field of its own (a service
+	// principal created, scopes disabled first, consent revoked).
+	KindNote FieldKind = "note"
+)
 
 // Grant is tenant-wide consent to one permission on one resource API.
 type Grant struct {

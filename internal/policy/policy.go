@@ -310,3 +310,97 @@ func truncate(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
+
+// DefaultGroup is the reviewer group that approves the built-in categories
+// (appreg.BuiltInApproval) appreg.yaml does not send to a group of its own:
+// every member of every group it declares, one approval. When appreg.yaml
+// declares one group, that group approves them.
+const DefaultGroup = "reviewers"
+
+// Effective is the policy a change is judged by: base, the policy of the
+// commit the change is made against (a pull request's base; nil when it
+// cannot be known, then head's), with the built-in categories added where
+// base does not name them. A pull request's own appreg.yaml (head) never
+// loosens what judges it: its changes to the policy are a change of their
+// own (policy-change), approved under base. org, when set, pins reviewer
+// groups and categories that no repository can loosen.
+func Effective(base, head *appreg.Policy, org *appreg.OrgPolicy) appreg.Policy {
+	src := base
+	if src == nil {
+		src = head
+	}
+	out := appreg.Policy{
+		Reviewers:  map[string]appreg.ReviewerGroup{},
+		Require:    map[appreg.Category]string{},
+		Privileged: src.Privileged,
+		Secrets:    src.Secrets,
+		Redirects:  src.Redirects,
+	}
+	for k, g := range src.Reviewers {
+		out.Reviewers[k] = g
+	}
+	for k, g := range src.Require {
+		out.Require[k] = g
+	}
+	if org != nil {
+		for k, g := range org.Reviewers {
+			out.Reviewers[k] = g
+		}
+		for k, g := range org.Require {
+			out.Require[k] = g
+		}
+	}
+	fallback := DefaultGroup
+	if len(out.Reviewers) == 1 {
+		for name := range out.Reviewers {
+			fallback = name // the one group is everyone
+		}
+	}
+	for _, c := range appreg.BuiltInApproval {
+		if _, ok := out.Require[c]; !ok {
+			out.Require[c] = fallback
+		}
+	}
+	if _, ok := out.Reviewers[fallback]; !ok {
+		out.Reviewers[fallback] = everyone(out.Reviewers)
+	}
+	return out
+}
+
+// everyone is a group of every member of groups, one approval. With no
+// groups it has no member, so what it must approve is never approved.
+func everyone(groups map[string]appreg.ReviewerGroup) appreg.ReviewerGroup {
+	var g appreg.ReviewerGroup
+	for _, x := range groups {
+		for _, t := range x.Teams {
+			if !slices.Contains(g.Teams, t) {
+				g.Teams = append(g.Teams, t)
+			}
+		}
+		for _, u := range x.Users {
+			if !slices.Contains(g.Users, u) {
+				g.Users = append(g.Users, u)
+			}
+		}
+	}
+	slices.Sort(g.Teams)
+	slices.Sort(g.Users)
+	g.Required = 1
+	return g
+}
+
+// CheckPrefix says why repo may not use namePrefix prefix under the
+// organisation's policy org (nil: none), or returns nil.
+func CheckPrefix(org *appreg.OrgPolicy, repo, prefix string) error {
+	if org == nil || len(org.Prefixes) == 0 {
+		return nil
+	}
+	want, ok := org.Prefixes[strings.ToLower(repo)]
+	switch {
+	case !ok:
+		return fmt.Errorf("the organisation policy gives repository %s no namePrefix: ask its owners to add it", repo)
+	case want != prefix:
+		return fmt.Errorf("appreg.yaml sets namePrefix %q, but the organisation policy gives repository %s the namePrefix %q", prefix, repo, want)
+	}
+	return nil
+}

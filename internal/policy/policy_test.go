@@ -253,3 +253,56 @@ func TestDescriptionFitsAStatus(t *testing.T) {
 		t.Errorf("description = %q", d)
 	}
 }
+
+func TestEffectivePolicy(t *testing.T) {
+	t.Parallel()
+	admins := appreg.ReviewerGroup{Teams: []string{"contoso/identity-admins"}, Required: 1}
+	base := &appreg.Policy{
+		Reviewers: map[string]appreg.ReviewerGroup{"identity-admins": admins},
+		Require:   map[appreg.Category]string{appreg.CategoryPrivilegedPermission: "identity-admins"},
+	}
+	// The pull request's own policy drops every requirement and names
+	// its author the only reviewer: the base's policy judges it.
+	head := &appreg.Policy{Reviewers: map[string]appreg.ReviewerGroup{"me": {Users: []string{"mallory"}, Required: 1}}}
+	got := Effective(base, head, nil)
+	want := map[appreg.Category]string{
+		appreg.CategoryPrivilegedPermission: "identity-admins", appreg.CategoryCredentialChange: "identity-admins",
+		appreg.CategoryAdoption: "identity-admins", appreg.CategoryPolicyChange: "identity-admins", appreg.CategoryDeletion: "identity-admins",
+	}
+	if diff := cmp.Diff(want, got.Require); diff != "" {
+		t.Errorf("require (-want +got):\n%s", diff)
+	}
+	if _, ok := got.Reviewers["me"]; ok {
+		t.Error("the pull request's own reviewer group judges it")
+	}
+	// With no reviewers anywhere, the built-in categories go to a group
+	// nobody is in: never approved.
+	none := Effective(nil, &appreg.Policy{}, nil)
+	if g := none.Reviewers[DefaultGroup]; none.Require[appreg.CategoryCredentialChange] != DefaultGroup || len(g.Teams)+len(g.Users) != 0 {
+		t.Errorf("no reviewers: %+v", none)
+	}
+	// The organisation pins its groups and categories over the repository's.
+	org := &appreg.OrgPolicy{
+		Reviewers: map[string]appreg.ReviewerGroup{"security": {Teams: []string{"contoso/security"}, Required: 2}},
+		Require:   map[appreg.Category]string{appreg.CategoryPrivilegedPermission: "security", appreg.CategoryCredentialChange: "security"},
+		Prefixes:  map[string]string{"contoso/payments": "payments-"},
+	}
+	pinned := Effective(base, head, org)
+	if pinned.Require[appreg.CategoryPrivilegedPermission] != "security" || pinned.Require[appreg.CategoryCredentialChange] != "security" || pinned.Reviewers["security"].Required != 2 {
+		t.Errorf("the organisation's policy was loosened: %+v", pinned)
+	}
+	for _, tt := range []struct{ repo, prefix, err string }{
+		{"contoso/payments", "payments-", ""},
+		{"Contoso/Payments", "payments-", ""},
+		{"contoso/payments", "contoso-", `gives repository contoso/payments the namePrefix "payments-"`},
+		{"contoso/other", "other-", "gives repository contoso/other no namePrefix"},
+	} {
+		err := CheckPrefix(org, tt.repo, tt.prefix)
+		if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("CheckPrefix(%s, %s) = %v, want %q", tt.repo, tt.prefix, err, tt.err)
+		}
+	}
+	if err := CheckPrefix(nil, "contoso/x", "any-"); err != nil {
+		t.Errorf("no organisation policy: %v", err)
+	}
+}

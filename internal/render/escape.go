@@ -38,16 +38,7 @@ func codeSpan(s string) string {
 	if s == "" {
 		return ""
 	}
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
+	fence := strings.Repeat("`", longestBackticks(s)+1)
 	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || (strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ")) {
 		s = " " + s + " "
 	}
@@ -144,3 +135,37 @@ func terminal(s string) string {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+// longestBackticks is the longest run of backticks in s: a fence around s
+// must be longer.
+func longestBackticks(s string) int {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
+// fence puts text in a fenced code block whose fence is longer than any
+// run of backticks in it, so the text is shown literally. Control
+// characters other than newlines and tabs are dropped.
+func fence(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || r >= 0x20 && r != 0x7f {
+			return r
+		}
+		return -1
+	}, strings.TrimRight(s, "\n"))
+	f := strings.Repeat("`", max(3, longestBackticks(s)+1))
+	return f + "text\n" + s + "\n" + f + "\n"
+}
+
+// escapeMarkdown escapes the characters that would format plain text.
+func escapeMarkdown(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "|", `\|`, "`", "\\`").Replace(s)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 
+	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/plan"
 	"github.com/appreg/appreg/internal/rotate"
@@ -22,12 +23,35 @@ type planDocument struct {
 	Summary       planCounts        `json:"summary"`
 }
 
-// jsonChange is a plan.Change with its json tags, plus the consent grants
-// and revocations, which policy tooling reading the JSON needs.
+// jsonChange is the JSON form of a plan.Change: what it does and why, its
+// fields, and the consent grants and revocations, which policy tooling
+// reading the JSON needs.
 type jsonChange struct {
-	plan.Change
-	Grants  []plan.Grant `json:"grants,omitempty"`
-	Revokes []plan.Grant `json:"revokes,omitempty"`
+	Key        string            `json:"key"`
+	UniqueName string            `json:"uniqueName"`
+	AppID      string            `json:"appId,omitempty"`
+	Action     plan.Action       `json:"action"`
+	Reason     string            `json:"reason"`
+	Why        plan.Reason       `json:"why,omitempty"`
+	Fields     []jsonField       `json:"fields"`
+	Risk       plan.Risk         `json:"risk"`
+	Categories []appreg.Category `json:"categories"`
+	Privileged []string          `json:"privileged,omitempty"`
+	Hint       string            `json:"hint,omitempty"`
+	Grants     []plan.Grant      `json:"grants,omitempty"`
+	Revokes    []plan.Grant      `json:"revokes,omitempty"`
+}
+
+// jsonField is the JSON form of a plan.FieldDiff: the display values,
+// masked when sensitive, and what the field is.
+type jsonField struct {
+	Path     string          `json:"path"`
+	Section  plan.Section    `json:"section,omitempty"`
+	Item     string          `json:"item,omitempty"`
+	Kind     plan.FieldKind  `json:"kind,omitempty"`
+	Category appreg.Category `json:"category,omitempty"`
+	Before   string          `json:"before"`
+	After    string          `json:"after"`
 }
 
 type planCounts struct {
@@ -57,13 +81,16 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 		Summary:       planCounts(c),
 	}
 	for i, ch := range p.Changes {
-		fields := make([]plan.FieldDiff, len(ch.Fields))
+		fields := make([]jsonField, len(ch.Fields))
 		for j, f := range ch.Fields {
-			fields[j] = masked(f)
+			f = masked(f)
+			fields[j] = jsonField{Path: f.Path, Section: f.Section, Item: f.Item, Kind: f.Kind, Category: f.Category, Before: f.Before, After: f.After}
 		}
-		ch.Fields = fields
-		ch.Categories = orEmpty(ch.Categories)
-		doc.Changes[i] = jsonChange{Change: ch, Grants: ch.Grants, Revokes: ch.Revokes}
+		doc.Changes[i] = jsonChange{
+			Key: ch.Key, UniqueName: ch.UniqueName, AppID: ch.AppID, Action: ch.Action, Reason: ch.Reason, Why: ch.Why,
+			Fields: fields, Risk: ch.Risk, Categories: orEmpty(ch.Categories), Privileged: ch.Privileged, Hint: ch.Hint,
+			Grants: ch.Grants, Revokes: ch.Revokes,
+		}
 	}
 	return encode(w, doc)
 }

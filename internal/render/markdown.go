@@ -24,6 +24,8 @@ var templates = template.Must(template.New("render").Funcs(template.FuncMap{
 	"risk":      riskLabel,
 	"status":    statusLabel,
 	"steps":     stepsCell,
+	"md":        escapeMarkdown,
+	"fence":     fence,
 	"categories": func(cs []appreg.Category) string {
 		names := make([]string, len(cs))
 		for i, c := range cs {

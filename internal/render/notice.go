@@ -40,18 +40,21 @@ func notices(c plan.Change) []notice {
 	}
 	addsApplication := slices.Contains(c.Categories, appreg.CategoryApplicationPermission)
 	for _, f := range c.Fields {
-		f = masked(f)
+		shown := masked(f)
 		switch {
-		case f.Path == "audience":
-			if c.Action == plan.Create && f.After == `"`+appreg.AudienceMyOrg+`"` {
+		case f.Category == appreg.CategoryAudienceChange:
+			if c.Action == plan.Create && f.New == appreg.AudienceMyOrg {
 				continue
 			}
-			out = append(out, change(c.Key, "audience", f))
-		case f.Path == "owners":
-			out = append(out, change(c.Key, "owners", f))
-		case addsApplication && strings.HasPrefix(f.Path, "permissions[") && strings.HasSuffix(f.Path, "].application") && !empty(f.After):
-			api := strings.TrimSuffix(strings.TrimPrefix(f.Path, "permissions["), "].application")
-			n := change(c.Key, "application permissions on "+api, f)
+			out = append(out, change(c.Key, "audience", shown))
+		case f.Category == appreg.CategoryOwnerChange:
+			out = append(out, change(c.Key, "owners", shown))
+		case f.Category == appreg.CategoryCredentialChange && strings.HasPrefix(f.Path, "credentials.secrets["):
+			out = append(out, notice{Key: c.Key, Label: "client secret " + f.Item + ": " + shown.After})
+		case f.Category == appreg.CategoryPolicyChange:
+			out = append(out, notice{Key: c.Key, Label: "changes " + f.Path + " (judged by the base commit's policy)"})
+		case addsApplication && f.Section == plan.SectionAccess && f.Category == appreg.CategoryApplicationPermission && !absent(f.New):
+			n := change(c.Key, "application permissions on "+f.Item, shown)
 			n.Label = "requests " + strings.TrimPrefix(strings.TrimPrefix(n.Label, "sets "), "changes ")
 			out = append(out, n)
 		}
@@ -59,16 +62,27 @@ func notices(c plan.Change) []notice {
 	return out
 }
 
+// absent reports whether a typed field value is absent or an empty set.
+func absent(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case []string:
+		return len(v) == 0
+	case string:
+		return v == ""
+	}
+	return false
+}
+
 // change is the notice for one field diff: "sets" a value that was empty,
 // otherwise "changes" it from one value to another.
 func change(key, what string, f plan.FieldDiff) notice {
-	if empty(f.Before) {
+	if absent(f.Old) {
 		return notice{Key: key, Label: "sets " + what, Values: []string{f.After}}
 	}
 	return notice{Key: key, Label: "changes " + what, From: f.Before, To: orNone(f.After)}
 }
-
-func empty(v string) bool { return v == "" || v == "[]" }
 
 func orNone(s string) string {
 	if s == "" {

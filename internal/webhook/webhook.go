@@ -12,9 +12,9 @@
 // race), and different repositories' jobs concurrently, up to a bound. In
 // Sync mode the Handler runs the job before answering, for tests.
 //
-// ActionRunner is the job: it reads the repository at the event's commit
-// into a temporary folder and runs package action there with the
-// environment the Actions runner would give it.
+// WorkflowRunner is the job: it reads the repository at the event's commit
+// into a temporary folder and runs package workflow's use-case for the
+// event with the installation's clients.
 package webhook
 
 import (
@@ -28,14 +28,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/appreg/appreg/internal/workflow"
 )
 
 // Job is one delivery to act on.
 type Job struct {
-	// Event is X-GitHub-Event; Delivery X-GitHub-Delivery.
-	Event, Delivery string
-	// Payload is the delivery's JSON body, as GitHub sent it.
-	Payload []byte
+	// Event is the delivery's event, decoded once (its Name is
+	// X-GitHub-Event).
+	Event workflow.Event
+	// Delivery is X-GitHub-Delivery.
+	Delivery string
 	// Repo is the repository ("owner/name") the event is about.
 	Repo string
 	// InstallationID is the GitHub App installation the event came
@@ -249,69 +252,48 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "queued")
 }
 
-// payload is the part of a delivery routing reads.
-type payload struct {
-	Action       string `json:"action"`
-	Ref          string `json:"ref"`
-	After        string `json:"after"`
-	Deleted      bool   `json:"deleted"`
+// installation is the part of a GitHub App's delivery that names the
+// installation it came through.
+type installation struct {
 	Installation *struct {
 		ID int64 `json:"id"`
 	} `json:"installation"`
-	Repository *struct {
-		FullName      string `json:"full_name"`
-		DefaultBranch string `json:"default_branch"`
-	} `json:"repository"`
-	PullRequest *struct {
-		Number int `json:"number"`
-		Head   struct {
-			SHA string `json:"sha"`
-		} `json:"head"`
-	} `json:"pull_request"`
 }
 
 // route decides whether a delivery is work: it returns the job, or nil and
-// why not. The Action makes the finer decisions (forks, merges); route
-// skips only what would certainly do nothing, so that no tarball is
-// downloaded for it.
+// why not. The payload is decoded once, into the job's workflow.Event; the
+// use-case is workflow.Route's, asked here so that no tarball is
+// downloaded for a delivery that does nothing.
 func route(event, delivery string, body []byte) (*Job, string, error) {
 	switch event {
 	case "pull_request", "pull_request_review", "push":
 	default:
 		return nil, "appreg acts on pull_request, pull_request_review and push, not " + event, nil
 	}
-	var p payload
-	if err := json.Unmarshal(body, &p); err != nil {
+	ev, err := workflow.ParseEvent(event, body)
+	if err != nil {
+		return nil, "", err
+	}
+	var inst installation
+	if err := json.Unmarshal(body, &inst); err != nil {
 		return nil, "", fmt.Errorf("parsing the %s payload: %w", event, err)
 	}
-	if p.Repository == nil || p.Repository.FullName == "" {
+	if ev.Repo == "" {
 		return nil, "", fmt.Errorf("the %s payload names no repository", event)
 	}
-	if p.Installation == nil || p.Installation.ID == 0 {
+	if inst.Installation == nil || inst.Installation.ID == 0 {
 		return nil, "", fmt.Errorf("the %s payload names no installation (is it from a GitHub App?)", event)
 	}
-	j := &Job{Event: event, Delivery: delivery, Payload: body, Repo: p.Repository.FullName, InstallationID: p.Installation.ID}
-	switch event {
-	case "pull_request", "pull_request_review":
-		if p.PullRequest == nil {
-			return nil, "", fmt.Errorf("the %s payload has no pull_request", event)
-		}
-		j.PR, j.SHA = p.PullRequest.Number, p.PullRequest.Head.SHA
-		ok := map[string]bool{"opened": true, "synchronize": true, "reopened": true}
-		if event == "pull_request_review" {
-			ok = map[string]bool{"submitted": true, "edited": true, "dismissed": true}
-		}
-		if !ok[p.Action] {
-			return nil, fmt.Sprintf("nothing to do for %s %q (a merge is applied by its push)", event, p.Action), nil
-		}
-	case "push":
-		j.SHA = p.After
-		if p.Deleted {
-			return nil, p.Ref + " was deleted", nil
-		}
-		if p.Ref != "refs/heads/"+p.Repository.DefaultBranch {
-			return nil, "the push is to " + p.Ref + ", not to the default branch", nil
-		}
+	use, why, err := workflow.Route(ev)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case use == workflow.UseNone:
+		return nil, why, nil
+	}
+	j := &Job{Event: ev, Delivery: delivery, Repo: ev.Repo, InstallationID: inst.Installation.ID, SHA: ev.SHA}
+	if ev.PullRequest != nil {
+		j.PR = ev.PullRequest.Number
 	}
 	if j.SHA == "" {
 		return nil, "", fmt.Errorf("the %s payload names no commit", event)
@@ -407,7 +389,7 @@ func (q *Queue) worker(repo string) {
 		select {
 		case q.sem <- struct{}{}:
 		case <-q.base.Done():
-			q.log.Warn("job dropped at shutdown", "repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event)
+			q.log.Warn("job dropped at shutdown", "repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event.Name)
 			continue
 		}
 		q.runOne(q.base, j)
@@ -417,7 +399,7 @@ func (q *Queue) worker(repo string) {
 
 // runOne runs j under its deadline, logging its outcome.
 func (q *Queue) runOne(ctx context.Context, j Job) error {
-	log := q.log.With("repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event, "sha", j.SHA)
+	log := q.log.With("repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event.Name, "sha", j.SHA)
 	start := time.Now()
 	if q.jobTimeout > 0 {
 		var cancel context.CancelFunc

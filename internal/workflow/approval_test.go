@@ -1,9 +1,11 @@
-package workflow
+package workflow_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/appreg/appreg/internal/apply/applytest"
+	"github.com/appreg/appreg/internal/workflow"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +32,7 @@ func (f *fakeTeams) TeamMember(_ context.Context, org, slug, user string) (bool,
 	team := org + "/" + slug
 	f.asked = append(f.asked, team+" "+user)
 	if f.unreadable[team] {
-		return false, fmt.Errorf("checking membership of %s in team %s: %w", user, team, ErrTeamUnreadable)
+		return false, fmt.Errorf("checking membership of %s in team %s: %w", user, team, workflow.ErrTeamUnreadable)
 	}
 	if err := f.fail[team]; err != nil {
 		return false, err
@@ -45,7 +47,7 @@ func TestMembersAsksOncePerTeamAndUser(t *testing.T) {
 		unreadable: map[string]bool{"contoso/secret": true},
 		fail:       map[string]error{"contoso/flaky": errors.New("github answered 502")},
 	}
-	m := NewMembers(teams)
+	m := workflow.NewMembers(teams)
 	ctx := t.Context()
 	got := []bool{
 		m.IsMember(ctx, "contoso/admins", "alice"),
@@ -69,7 +71,7 @@ func TestMembersAsksOncePerTeamAndUser(t *testing.T) {
 	if err := m.Err(); err == nil || !strings.Contains(err.Error(), "checking whether alice is in team contoso/flaky: github answered 502") {
 		t.Errorf("Err = %v", err)
 	}
-	if NewMembers(nil).IsMember(ctx, "contoso/admins", "alice") {
+	if workflow.NewMembers(nil).IsMember(ctx, "contoso/admins", "alice") {
 		t.Error("with no Teams a user was a member")
 	}
 }
@@ -83,10 +85,10 @@ func TestApproveFallsBackToListedUsers(t *testing.T) {
 	t.Parallel()
 	p := &plan.Plan{Changes: []plan.Change{{Key: "daemon", Categories: []appreg.Category{appreg.CategoryAdminConsent}}}}
 	teams := &fakeTeams{unreadable: map[string]bool{"contoso/identity-admins": true}}
-	rv := Reviewed{Number: 4, Head: "h", Author: "dev", Reviews: []policy.Review{
+	rv := workflow.Reviewed{Number: 4, Head: "h", Author: "dev", Reviews: []policy.Review{
 		{User: "alice", State: policy.Approved, CommitID: "h"},
 	}}
-	a, err := Approve(t.Context(), p, approvalPolicy, rv, NewMembers(teams))
+	a, err := workflow.Approve(t.Context(), p, approvalPolicy, rv, workflow.NewMembers(teams))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +96,7 @@ func TestApproveFallsBackToListedUsers(t *testing.T) {
 		t.Errorf("a team member counted though the team is unreadable: %+v", a)
 	}
 	rv.Reviews = append(rv.Reviews, policy.Review{User: "lead", State: policy.Approved, CommitID: "h"})
-	a, _ = Approve(t.Context(), p, approvalPolicy, rv, NewMembers(teams))
+	a, _ = workflow.Approve(t.Context(), p, approvalPolicy, rv, workflow.NewMembers(teams))
 	if !a.Verdict.Approved {
 		t.Errorf("a listed user's approval did not count: %+v", a.Verdict)
 	}
@@ -105,15 +107,15 @@ func TestApprovalGate(t *testing.T) {
 	daemon := plan.Change{Key: "daemon", Action: plan.Update, Categories: []appreg.Category{appreg.CategoryAdminConsent, appreg.CategoryOwnerChange}}
 	web := plan.Change{Key: "web", Action: plan.Update, Categories: []appreg.Category{appreg.CategoryRedirectURIChange}}
 	teams := &fakeTeams{members: map[string]bool{"contoso/identity-admins alice": true}}
-	approved := &Reviewed{Number: 4, Head: "0123456789", Author: "dev", Reviews: []policy.Review{{User: "alice", State: "APPROVED", CommitID: "0123456789"}}}
-	stale := &Reviewed{Number: 4, Head: "0123456789", Author: "dev", Reviews: []policy.Review{{User: "alice", State: "APPROVED", CommitID: "abc"}}}
+	approved := &workflow.Reviewed{Number: 4, Head: "0123456789", Author: "dev", Reviews: []policy.Review{{User: "alice", State: "APPROVED", CommitID: "0123456789"}}}
+	stale := &workflow.Reviewed{Number: 4, Head: "0123456789", Author: "dev", Reviews: []policy.Review{{User: "alice", State: "APPROVED", CommitID: "abc"}}}
 	type verdict struct {
 		OK           bool
 		Reason, Hint string
 	}
 	tests := []struct {
 		name string
-		rv   *Reviewed
+		rv   *workflow.Reviewed
 		c    plan.Change
 		want verdict
 	}{
@@ -131,7 +133,7 @@ func TestApprovalGate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			g := ApprovalGate(approvalPolicy, tt.rv, "no reviewed pull request (a direct push)", NewMembers(teams))
+			g := workflow.ApprovalGate(approvalPolicy, tt.rv, "no reviewed pull request (a direct push)", workflow.NewMembers(teams))
 			var got verdict
 			got.OK, got.Reason, got.Hint = g(t.Context(), tt.c)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
@@ -141,39 +143,9 @@ func TestApprovalGate(t *testing.T) {
 	}
 }
 
-// fakeGraph is an empty tenant that records the applications written.
-type fakeGraph struct {
-	fakeReader
-	mu      sync.Mutex
-	written []string
-}
-
-func (f *fakeGraph) UpsertApplication(_ context.Context, want, _ *appreg.Registration, _ []appreg.ResourceAccess) (string, string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.written = append(f.written, want.Name)
-	return "obj-" + want.Name, "app-" + want.Name, nil
-}
-func (f *fakeGraph) DisableFirst(context.Context, *appreg.Registration, []string) error { return nil }
-func (f *fakeGraph) UpsertServicePrincipal(_ context.Context, appID string, _, _ *appreg.ServicePrincipal) (string, error) {
-	return "sp-" + appID, nil
-}
-func (f *fakeGraph) DeleteApplication(context.Context, string) error         { return nil }
-func (f *fakeGraph) AddOwner(context.Context, string, appreg.Owner) error    { return nil }
-func (f *fakeGraph) RemoveOwner(context.Context, string, appreg.Owner) error { return nil }
-func (f *fakeGraph) UpsertFederatedCredential(context.Context, string, appreg.FederatedCredential) error {
-	return nil
-}
-func (f *fakeGraph) DeleteFederatedCredential(context.Context, string, string) error { return nil }
-func (f *fakeGraph) GrantAppRole(context.Context, string, string, string) error      { return nil }
-func (f *fakeGraph) RevokeAppRole(context.Context, string, string, string) error     { return nil }
-func (f *fakeGraph) SetDelegatedConsent(context.Context, string, string, []string, []string) error {
-	return nil
-}
-
 func TestApplyGateRefusesBeforeApplying(t *testing.T) {
 	t.Parallel()
-	g := &fakeGraph{fakeReader: fakeReader{users: map[string]string{"alice@contoso.com": "alice-id"}}}
+	g := &applytest.Tenant{Users: map[string]string{"alice@contoso.com": "alice-id"}}
 	loaded := load(t, map[string]string{
 		"daemon": "permissions:\n  - api: microsoft-graph\n    application: [User.Read.All]\n    adminConsent: true\n",
 		"owned":  "owners: [alice@contoso.com]\ncredentials:\n  secrets:\n    - name: ci\n      lifetime: 90d\n      deliver: [{github: {repo: contoso/x, secret: S}}]\n",
@@ -187,14 +159,14 @@ func TestApplyGateRefusesBeforeApplying(t *testing.T) {
 		}
 		return false, "not approved", "approve it"
 	}
-	p, res, err := Apply(t.Context(), g, loaded, ApplyOptions{Gate: gate})
+	p, res, err := workflow.Apply(t.Context(), g, loaded, workflow.ApplyOptions{Gate: gate})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"daemon", "owned", "plain"}, asked); diff != "" {
 		t.Errorf("gate asked about (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"plain"}, g.written); diff != "" {
+	if diff := cmp.Diff([]string{"contoso-plain"}, g.Written()); diff != "" {
 		t.Errorf("written (-want +got):\n%s", diff)
 	}
 	want := []plan.Refusal{

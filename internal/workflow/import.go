@@ -42,7 +42,7 @@ type Imported struct {
 
 // Import reads existing applications from the tenant and writes a
 // registration file for each that adopts it as it is (spec.Encode), so that
-// adoption starts from the truth (DESIGN.md §3). Nothing is written here;
+// adoption starts from the truth (README: Adopting existing apps). Nothing is written here;
 // the caller writes Data to <registrations>/<Name>.yaml.
 //
 // Every problem is collected and returned at once as diagnostics: an appId
@@ -51,17 +51,52 @@ type Imported struct {
 // invalid or taken, an application whose uniqueName — which Graph sets only
 // once — cannot be namePrefix + a valid name. The result is all or nothing.
 func Import(ctx context.Context, g ImportReader, loaded *spec.Result, o ImportOptions) ([]Imported, error) {
-	s := loaded.Settings
+	im := &importer{loaded: loaded, o: o}
+	ids, consent := im.appIDs()
+	if err := im.diags.Err(); err != nil {
+		return nil, err
+	}
+	observed, err := g.ReadManaged(ctx, loaded.Settings.NamePrefix, ids, consent)
+	if err != nil {
+		return nil, fmt.Errorf("reading the applications to import: %w", err)
+	}
+	im.index(observed)
+	var out []Imported
+	for _, id := range ids {
+		if r, ok := im.one(id); ok {
+			out = append(out, r)
+		}
+	}
+	if err := im.diags.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// importer is one Import: what it knows and the problems it found.
+type importer struct {
+	loaded *spec.Result
+	o      ImportOptions
+	diags  diag.Diagnostics
+	// taken maps the names in use (registrations of the repository,
+	// applications the tenant has under the prefix) to what uses them.
+	taken     map[string]string
+	byAppID   map[string]*appreg.Registration
+	adoptedBy map[string]*appreg.Registration // appId -> the file that adopts it
+}
+
+func (im *importer) problem(file, summary, detail string) {
+	im.diags = append(im.diags, diag.Diagnostic{Severity: diag.Error, Summary: summary, Detail: detail, File: file})
+}
+
+// appIDs checks the application ids and names asked for.
+func (im *importer) appIDs() ([]string, map[string]bool) {
 	var ids []string
 	consent := map[string]bool{}
-	var diags diag.Diagnostics
-	problem := func(file, summary, detail string) {
-		diags = append(diags, diag.Diagnostic{Severity: diag.Error, Summary: summary, Detail: detail, File: file})
-	}
-	for _, id := range o.AppIDs {
+	for _, id := range im.o.AppIDs {
 		id = strings.ToLower(strings.TrimSpace(id))
 		if !appreg.IsGUID(id) {
-			problem("", fmt.Sprintf("--app-id %q is not an application id", id),
+			im.problem("", fmt.Sprintf("--app-id %q is not an application id", id),
 				"copy the Application (client) ID, a GUID, from the app registration's Overview page")
 			continue
 		}
@@ -70,121 +105,125 @@ func Import(ctx context.Context, g ImportReader, loaded *spec.Result, o ImportOp
 			consent[id] = true
 		}
 	}
-	for id := range o.Names {
+	for id := range im.o.Names {
 		if !slices.Contains(ids, id) {
-			problem("", fmt.Sprintf("--name names %s, which is not imported", id), "give each --name an appId that is also passed with --app-id")
+			im.problem("", fmt.Sprintf("--name names %s, which is not imported", id), "give each --name an appId that is also passed with --app-id")
 		}
 	}
-	if err := diags.Err(); err != nil {
-		return nil, err
-	}
-	observed, err := g.ReadManaged(ctx, s.NamePrefix, ids, consent)
-	if err != nil {
-		return nil, fmt.Errorf("reading the applications to import: %w", err)
-	}
+	return ids, consent
+}
 
-	// Names in use: registrations of the repository and applications the
-	// tenant has under this prefix.
-	taken := map[string]string{} // name -> what uses it
-	for name, file := range loaded.Files {
-		taken[name] = file
+// index records the names in use and the applications read.
+func (im *importer) index(observed *appreg.Set) {
+	im.taken = map[string]string{}
+	for name, file := range im.loaded.Files {
+		im.taken[name] = file
 	}
-	byAppID := map[string]*appreg.Registration{}
+	im.byAppID = map[string]*appreg.Registration{}
 	for _, r := range observed.Registrations {
 		if r.Observed == nil {
 			continue
 		}
-		byAppID[strings.ToLower(r.Observed.AppID)] = r
-		if r.Name != "" && taken[r.Name] == "" {
-			taken[r.Name] = fmt.Sprintf("application %s (uniqueName %q)", r.Observed.AppID, r.UniqueName)
+		im.byAppID[strings.ToLower(r.Observed.AppID)] = r
+		if r.Name != "" && im.taken[r.Name] == "" {
+			im.taken[r.Name] = fmt.Sprintf("application %s (uniqueName %q)", r.Observed.AppID, r.UniqueName)
 		}
 	}
-	adoptedBy := map[string]*appreg.Registration{} // appId -> the file that adopts it
-	for _, r := range loaded.Desired.Registrations {
+	im.adoptedBy = map[string]*appreg.Registration{}
+	for _, r := range im.loaded.Desired.Registrations {
 		if r.Adopt != nil {
-			adoptedBy[r.Adopt.AppID] = r
+			im.adoptedBy[r.Adopt.AppID] = r
 		}
 	}
+}
 
-	var out []Imported
-	for _, id := range ids {
-		have := byAppID[id]
-		if have == nil {
-			problem("", fmt.Sprintf("no application with appId %s in the tenant", id),
-				"check the Application (client) ID in the portal; the object id of the application or of its service principal is not it")
-			continue
+// one imports the application id, or records why it cannot.
+func (im *importer) one(id string) (Imported, bool) {
+	s := im.loaded.Settings
+	have := im.byAppID[id]
+	if have == nil {
+		im.problem("", fmt.Sprintf("no application with appId %s in the tenant", id),
+			"check the Application (client) ID in the portal; the object id of the application or of its service principal is not it")
+		return Imported{}, false
+	}
+	label := fmt.Sprintf("application %s (%q)", id, have.DisplayName)
+	if have.Observed.Managed {
+		if file := im.loaded.Files[have.Name]; have.Name != "" && file != "" {
+			im.problem(file, label+" is already managed by appreg through this file", "edit the file instead of importing the application")
+		} else if repo := have.Observed.Repository; repo != "" && !have.Observed.Owned {
+			im.problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q, for repository %s", label, have.UniqueName, repo),
+				"its files are in that repository; to move it here, write its file here by hand: the plan shows that as a claim, which needs approval")
+		} else {
+			im.problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q", label, have.UniqueName),
+				fmt.Sprintf("no registration file here declares it; with namePrefix %q it belongs to another repository, or its file was removed", s.NamePrefix))
 		}
-		label := fmt.Sprintf("application %s (%q)", id, have.DisplayName)
-		if have.Observed.Managed {
-			if file := loaded.Files[have.Name]; have.Name != "" && file != "" {
-				problem(file, label+" is already managed by appreg through this file", "edit the file instead of importing the application")
-			} else if repo := have.Observed.Repository; repo != "" && !have.Observed.Owned {
-				problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q, for repository %s", label, have.UniqueName, repo),
-					"its files are in that repository; to move it here, write its file here by hand: the plan shows that as a claim, which needs approval")
-			} else {
-				problem("", fmt.Sprintf("%s is already managed by appreg as uniqueName %q", label, have.UniqueName),
-					fmt.Sprintf("no registration file here declares it; with namePrefix %q it belongs to another repository, or its file was removed", s.NamePrefix))
-			}
-			continue
+		return Imported{}, false
+	}
+	out := Imported{AppID: id, DisplayName: have.DisplayName}
+	name, ok := im.name(id, label, have, &out)
+	if !ok {
+		return Imported{}, false
+	}
+	im.taken[name] = label
+	out.Name = name
+	r := *have
+	r.Name = name
+	data, err := spec.Encode(&r, &s)
+	if err != nil {
+		im.problem("", fmt.Sprintf("%s cannot be written as a registration file", label), err.Error())
+		return Imported{}, false
+	}
+	out.Data = data
+	return out, true
+}
+
+// name chooses the registration name of application id: the one a file
+// adopting it has, the one its uniqueName dictates, the one --name asks
+// for, or one derived from its display name.
+func (im *importer) name(id, label string, have *appreg.Registration, out *Imported) (string, bool) {
+	s := im.loaded.Settings
+	name, wanted := im.o.Names[id]
+	if by := im.adoptedBy[id]; by != nil {
+		file := im.loaded.Files[by.Name]
+		if !im.o.Reimport {
+			im.problem(file, label+" is already adopted by this file (not applied yet)",
+				"edit the file, or pass --force to import the application anew into it")
+			return "", false
 		}
-		im := Imported{AppID: id, DisplayName: have.DisplayName}
-		name, wanted := o.Names[id]
-		if by := adoptedBy[id]; by != nil {
-			file := loaded.Files[by.Name]
-			if !o.Reimport {
-				problem(file, label+" is already adopted by this file (not applied yet)",
-					"edit the file, or pass --force to import the application anew into it")
-				continue
-			}
-			if wanted && name != by.Name {
-				problem(file, fmt.Sprintf("--name %s=%s: %s is adopted by %s, so it keeps the name %s", id, name, label, file, by.Name),
-					"rename that file and its name: first, or drop --name")
-				continue
-			}
-			name, wanted = by.Name, true
-			delete(taken, name)
+		if wanted && name != by.Name {
+			im.problem(file, fmt.Sprintf("--name %s=%s: %s is adopted by %s, so it keeps the name %s", id, name, label, file, by.Name),
+				"rename that file and its name: first, or drop --name")
+			return "", false
 		}
-		if u := have.UniqueName; u != "" {
-			rest, ok := strings.CutPrefix(u, s.NamePrefix)
-			switch {
-			case !ok || !spec.ValidName(rest):
-				problem("", fmt.Sprintf("%s already has uniqueName %q, which Graph lets set only once", label, u),
-					fmt.Sprintf("its registration must be named so that namePrefix + name is %q, which is impossible with namePrefix %q: adopt it from a repository whose namePrefix fits", u, s.NamePrefix))
-				continue
-			case wanted && name != rest:
-				problem("", fmt.Sprintf("--name %s=%s: %s already has uniqueName %q, which Graph lets set only once", id, name, label, u),
-					fmt.Sprintf("its registration must be named %s; drop --name", rest))
-				continue
-			}
-			name, wanted = rest, true
-			im.Notes = append(im.Notes, fmt.Sprintf("%s already has uniqueName %q, which Graph lets set only once, so its registration is named %s", label, u, rest))
-		}
+		name, wanted = by.Name, true
+		delete(im.taken, name)
+	}
+	if u := have.UniqueName; u != "" {
+		rest, ok := strings.CutPrefix(u, s.NamePrefix)
 		switch {
-		case wanted && !spec.ValidName(name):
-			problem("", fmt.Sprintf("--name %s=%s: %q is not a valid registration name", id, name, name), "use 3 to 64 lowercase letters, digits and hyphens")
-			continue
-		case wanted && taken[name] != "":
-			problem("", fmt.Sprintf("%s cannot be named %s: %s already uses that name", label, name, taken[name]), "choose another name with --name "+id+"=NAME")
-			continue
-		case !wanted:
-			name = freeName(nameFor(have.DisplayName, id), taken)
+		case !ok || !spec.ValidName(rest):
+			im.problem("", fmt.Sprintf("%s already has uniqueName %q, which Graph lets set only once", label, u),
+				fmt.Sprintf("its registration must be named so that namePrefix + name is %q, which is impossible with namePrefix %q: adopt it from a repository whose namePrefix fits", u, s.NamePrefix))
+			return "", false
+		case wanted && name != rest:
+			im.problem("", fmt.Sprintf("--name %s=%s: %s already has uniqueName %q, which Graph lets set only once", id, name, label, u),
+				fmt.Sprintf("its registration must be named %s; drop --name", rest))
+			return "", false
 		}
-		taken[name] = label
-		im.Name = name
-		r := *have
-		r.Name = name
-		data, err := spec.Encode(&r, &s)
-		if err != nil {
-			problem("", fmt.Sprintf("%s cannot be written as a registration file", label), err.Error())
-			continue
-		}
-		im.Data = data
-		out = append(out, im)
+		name, wanted = rest, true
+		out.Notes = append(out.Notes, fmt.Sprintf("%s already has uniqueName %q, which Graph lets set only once, so its registration is named %s", label, u, rest))
 	}
-	if err := diags.Err(); err != nil {
-		return nil, err
+	switch {
+	case wanted && !spec.ValidName(name):
+		im.problem("", fmt.Sprintf("--name %s=%s: %q is not a valid registration name", id, name, name), "use 3 to 64 lowercase letters, digits and hyphens")
+		return "", false
+	case wanted && im.taken[name] != "":
+		im.problem("", fmt.Sprintf("%s cannot be named %s: %s already uses that name", label, name, im.taken[name]), "choose another name with --name "+id+"=NAME")
+		return "", false
+	case !wanted:
+		name = freeName(nameFor(have.DisplayName, id), im.taken)
 	}
-	return out, nil
+	return name, true
 }
 
 // nameFor derives a registration name from a display name: lower case,

@@ -6,20 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/appreg/appreg/internal/apply/applytest"
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/rotate"
 	"github.com/appreg/appreg/internal/spec"
 )
-
-// tenantOf is a fakeReader whose tenant holds apps.
-type tenantOf struct {
-	fakeReader
-	apps []*appreg.Registration
-}
-
-func (f *tenantOf) ReadManaged(context.Context, string, []string, map[string]bool) (*appreg.Set, error) {
-	return &appreg.Set{Registrations: f.apps}, nil
-}
 
 // writes records every credential written to the tenant or to GitHub.
 type writes struct {
@@ -83,7 +74,7 @@ func TestRotateTouchesOnlyOwnedApplications(t *testing.T) {
 				Credentials: &appreg.Credentials{Secrets: []appreg.Secret{secret}}}
 			loaded := &spec.Result{Settings: appreg.Settings{NamePrefix: "contoso-"}, Desired: &appreg.Set{Registrations: []*appreg.Registration{want}}}
 			w := &writes{}
-			rot, err := Rotate(t.Context(), &tenantOf{apps: []*appreg.Registration{have}}, loaded,
+			rot, err := Rotate(t.Context(), &applytest.Tenant{Observed: &appreg.Set{Registrations: []*appreg.Registration{have}}}, loaded,
 				RotateOptions{Rotator: &rotate.Rotator{Passwords: w, Verifier: w, Deliverer: w, Now: time.Now}})
 			if err != nil {
 				t.Fatal(err)

@@ -14,8 +14,8 @@ import (
 )
 
 // ErrNoDelivery is returned for secrets when no GitHub token for secret
-// delivery was configured.
-var ErrNoDelivery = errors.New("client secrets need a GitHub token that can write Actions secrets: set APPREG_SECRETS_TOKEN (or the secrets-token input of the Action)")
+// delivery is configured; each shell says how to configure one.
+var ErrNoDelivery = errors.New("client secrets need a GitHub token that can write Actions secrets")
 
 // ids are the object id and appId of an application.
 type ids struct{ objectID, appID string }

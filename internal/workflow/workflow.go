@@ -39,12 +39,29 @@ type Graph interface {
 // found while planning (unknown owners, permissions the tenant does not
 // offer) are diagnostics in the plan; the error is for failures to read.
 func Plan(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, error) {
-	p, _, err := planObserved(ctx, g, loaded)
+	return PlanAt(ctx, g, loaded, nil)
+}
+
+// PlanAt is Plan with a clock (nil: time.Now): secrets due for rotation
+// are decided at its time.
+func PlanAt(ctx context.Context, g Reader, loaded *spec.Result, now func() time.Time) (*plan.Plan, error) {
+	p, _, err := planObserved(ctx, g, loaded, now, nil)
 	return p, err
 }
 
-// planObserved is Plan that also returns the observed tenant.
-func planObserved(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Plan, *appreg.Set, error) {
+// PlanAgainst is PlanAt judged against base, the files of the commit a
+// pull request is made against: new or changed delivery targets and a
+// changed appreg.yaml are planned against it.
+func PlanAgainst(ctx context.Context, g Reader, loaded *spec.Result, now func() time.Time, base *plan.Base) (*plan.Plan, error) {
+	p, _, err := planObserved(ctx, g, loaded, now, base)
+	return p, err
+}
+
+// planObserved is PlanAgainst that also returns the observed tenant.
+func planObserved(ctx context.Context, g Reader, loaded *spec.Result, now func() time.Time, base *plan.Base) (*plan.Plan, *appreg.Set, error) {
+	if now == nil {
+		now = time.Now
+	}
 	desired := loaded.Desired
 	var adopt []string
 	consent := map[string]bool{} // registrations whose consent is managed
@@ -87,7 +104,7 @@ func planObserved(ctx context.Context, g Reader, loaded *spec.Result) (*plan.Pla
 	if err != nil {
 		return nil, nil, err
 	}
-	p := plan.Compute(plan.Input{Settings: loaded.Settings, Desired: desired, Observed: observed, Catalogs: catalogs, Self: self, Now: time.Now()})
+	p := plan.Compute(plan.Input{Settings: loaded.Settings, Desired: desired, Observed: observed, Catalogs: catalogs, Self: self, Now: now(), Base: base})
 	if len(ownerDiags) > 0 {
 		// Registrations with unknown owners cannot be planned correctly.
 		bad := map[string]bool{}
@@ -173,13 +190,17 @@ type ApplyOptions struct {
 	// of their registrations) are left out and reported in Result.Refused.
 	// The Action gates on approval (ApprovalGate); the CLI does not.
 	Gate Gate
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	// Base is what the commit before the change declares (nil: unknown).
+	Base *plan.Base
 }
 
 // Apply re-reads the tenant, re-plans and applies the plan, then creates
 // and delivers the client secrets that do not exist yet. Registrations with
 // diagnostics are left out of the plan and so are not applied.
 func Apply(ctx context.Context, g Graph, loaded *spec.Result, o ApplyOptions) (*plan.Plan, *plan.Result, error) {
-	p, observed, err := planObserved(ctx, g, loaded)
+	p, observed, err := planObserved(ctx, g, loaded, o.Now, o.Base)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,8 @@
-package workflow
+package workflow_test
 
 import (
-	"context"
+	"github.com/appreg/appreg/internal/apply/applytest"
+	"github.com/appreg/appreg/internal/workflow"
 	"slices"
 	"strings"
 	"testing"
@@ -10,56 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/appreg/appreg/internal/appreg"
-	"github.com/appreg/appreg/internal/catalog"
 	"github.com/appreg/appreg/internal/spec"
 )
-
-// fakeReader is a tenant with no applications and a few users.
-type fakeReader struct {
-	users   map[string]string // UPN -> id
-	consent map[string]bool   // what ReadManaged was asked to read consent for
-	adopt   []string
-}
-
-func (f *fakeReader) ReadManaged(_ context.Context, _ string, adopt []string, consent map[string]bool) (*appreg.Set, error) {
-	f.consent, f.adopt = consent, adopt
-	return &appreg.Set{}, nil
-}
-
-func (f *fakeReader) Catalogs(_ context.Context, ids []string) (map[string]*catalog.Catalog, error) {
-	out := map[string]*catalog.Catalog{}
-	for _, id := range ids {
-		if strings.EqualFold(id, appreg.MicrosoftGraphAppID) {
-			out[strings.ToLower(id)] = catalog.Graph()
-		}
-	}
-	return out, nil
-}
-
-type missing []string
-
-func (m missing) Error() string         { return "missing owners" }
-func (m missing) MissingRefs() []string { return m }
-
-func (f *fakeReader) ResolveOwners(_ context.Context, owners []appreg.Owner) ([]appreg.Owner, error) {
-	var miss missing
-	out := slices.Clone(owners)
-	for i := range out {
-		if id, ok := f.users[strings.ToLower(out[i].Ref)]; ok {
-			out[i].ID = id
-		} else {
-			miss = append(miss, out[i].Ref)
-		}
-	}
-	if len(miss) > 0 {
-		return out, miss
-	}
-	return out, nil
-}
-
-func (f *fakeReader) Self(context.Context) (appreg.Owner, error) {
-	return appreg.Owner{Ref: "sp:appreg", Kind: appreg.OwnerServicePrincipal, ID: "self"}, nil
-}
 
 func load(t *testing.T, files map[string]string) *spec.Result {
 	t.Helper()
@@ -76,12 +29,12 @@ func load(t *testing.T, files map[string]string) *spec.Result {
 
 func TestUnknownOwnerIsADiagnosticAndLeavesTheRegistrationOut(t *testing.T) {
 	t.Parallel()
-	r := &fakeReader{users: map[string]string{"alice@contoso.com": "alice-id"}}
+	r := &applytest.Tenant{Users: map[string]string{"alice@contoso.com": "alice-id"}}
 	loaded := load(t, map[string]string{
 		"good": "owners: [alice@contoso.com]\n",
 		"bad":  "owners: [alice@contoso.com, nobody@contoso.com]\n",
 	})
-	p, err := Plan(t.Context(), r, loaded)
+	p, err := workflow.Plan(t.Context(), r, loaded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,20 +55,21 @@ func TestUnknownOwnerIsADiagnosticAndLeavesTheRegistrationOut(t *testing.T) {
 
 func TestConsentIsReadOnlyWhereManaged(t *testing.T) {
 	t.Parallel()
-	r := &fakeReader{}
+	r := &applytest.Tenant{}
 	loaded := load(t, map[string]string{
 		"daemon": "permissions:\n  - api: microsoft-graph\n    application: [User.Read.All]\n    adminConsent: true\n",
 		"web":    "permissions:\n  - api: microsoft-graph\n    delegated: [User.Read]\n",
 		"legacy": "adopt: {appId: 6A7E1C3B-0D7F-4B8E-9A51-2F0C9E4D1A20}\npermissions:\n  - api: microsoft-graph\n    application: [Mail.Read]\n    adminConsent: false\n",
 	})
-	if _, err := Plan(t.Context(), r, loaded); err != nil {
+	if _, err := workflow.Plan(t.Context(), r, loaded); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]bool{"daemon": true, "legacy": true, "6a7e1c3b-0d7f-4b8e-9a51-2f0c9e4d1a20": true}
-	if diff := cmp.Diff(want, r.consent); diff != "" {
+	adopt, consent := r.ReadArgs()
+	if diff := cmp.Diff(want, consent); diff != "" {
 		t.Errorf("consent read for (-want +got):\n%s", diff)
 	}
-	if len(r.adopt) != 1 || !strings.EqualFold(r.adopt[0], "6a7e1c3b-0d7f-4b8e-9a51-2f0c9e4d1a20") {
-		t.Errorf("adopt = %v", r.adopt)
+	if len(adopt) != 1 || !strings.EqualFold(adopt[0], "6a7e1c3b-0d7f-4b8e-9a51-2f0c9e4d1a20") {
+		t.Errorf("adopt = %v", adopt)
 	}
 }

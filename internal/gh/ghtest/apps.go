@@ -43,15 +43,25 @@ func (s *Server) AddAppKey(appID int64) []byte {
 
 const appAuthDoc = "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app"
 
-func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request) {
+// appOf authenticates r with an app JWT and returns the app id, or answers
+// 401 as GitHub does.
+func (s *Server) appOf(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	scheme, jwt, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "bearer") {
 		writeError(w, http.StatusUnauthorized, "A JSON web token could not be decoded", appAuthDoc)
-		return
+		return 0, false
 	}
 	appID, msg := s.verifyAppJWT(jwt, time.Now())
 	if msg != "" {
 		writeError(w, http.StatusUnauthorized, msg, appAuthDoc)
+		return 0, false
+	}
+	return appID, true
+}
+
+func (s *Server) createInstallationToken(w http.ResponseWriter, r *http.Request) {
+	appID, ok := s.appOf(w, r)
+	if !ok {
 		return
 	}
 	inst, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -133,4 +143,31 @@ func decodeSegment(seg string, v any) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// getApp serves GET /app, authenticated with the app's JWT: the app, whose
+// bot acts as "<slug>[bot]" (here "app-<appID>").
+//
+// See https://docs.github.com/rest/apps/apps#get-the-authenticated-app.
+func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
+	appID, ok := s.appOf(w, r)
+	if !ok {
+		return
+	}
+	slug := fmt.Sprintf("app-%d", appID)
+	writeJSON(w, http.StatusOK, map[string]any{"id": appID, "slug": slug, "name": slug, "node_id": "A_" + slug})
+}
+
+// getUser serves GET /user: the login a user token acts as. Installation
+// tokens and a workflow's GITHUB_TOKEN are refused with 403 "Resource not
+// accessible by integration", as GitHub refuses them.
+//
+// See https://docs.github.com/rest/users/users#get-the-authenticated-user.
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	l := login(r)
+	if strings.HasSuffix(l, "[bot]") {
+		writeError(w, http.StatusForbidden, "Resource not accessible by integration", docsRoot+"/users/users#get-the-authenticated-user")
+		return
+	}
+	writeJSON(w, http.StatusOK, userJSON(s.apiRoot(r), l))
 }

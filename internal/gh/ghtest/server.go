@@ -112,11 +112,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc(method+" "+s.prefix+path, f)
 	}
 	h("POST /app/installations/{id}/access_tokens", s.createInstallationToken)
+	h("GET /app", s.getApp)
+	h("GET /user", s.getUser)
 	h("GET "+revealPath, s.revealSecret)
 
 	h("GET /repos/{owner}/{repo}", s.getRepo)
 	h("GET /repositories/{id}", s.getRepoByID)
 	h("GET /repos/{owner}/{repo}/tarball/{ref}", s.getTarball)
+	h("GET /repos/{owner}/{repo}/branches/{branch}", s.getBranch)
 	h("GET /_codeload/{owner}/{repo}/legacy.tar.gz/{ref}", s.getCodeload)
 
 	h("GET /repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
@@ -261,7 +264,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusNotFound, "Not Found", docsRoot)
 			return
 		}
-		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/") || s.isRevealRoute(r)
+		isAppRoute := strings.HasPrefix(r.URL.Path, s.prefix+"/app/") || r.URL.Path == s.prefix+"/app" || s.isRevealRoute(r)
 		if !isAppRoute {
 			l, ok := s.authenticate(r.Header.Get("Authorization"))
 			if !ok {

@@ -29,7 +29,7 @@ func TestChaos(t *testing.T) {
 	}
 	t.Parallel()
 	const repos, per, maxConcurrent = 30, 10, 4
-	c := newCluster(t, 3, "--lease", "2s", "--max-concurrent", fmt.Sprint(maxConcurrent), "--retry-backoff", "100ms")
+	c := newCluster(t, 3, "--lease", "5s", "--max-concurrent", fmt.Sprint(maxConcurrent), "--retry-backoff", "100ms")
 	var all [][]delivery
 	var twice []string
 	for i := range repos {
@@ -77,7 +77,7 @@ func TestChaos(t *testing.T) {
 				accepted.Add(1)
 				if again[d.id] {
 					if err := c.deliver(d, true); err != nil {
-						errs <- err
+						t.Error(err) // the checks below still run
 					}
 				}
 				time.Sleep(time.Duration(rand.N(20)) * time.Millisecond)
@@ -87,10 +87,12 @@ func TestChaos(t *testing.T) {
 	wg.Wait()
 	<-killed
 	close(errs)
+	lost := false
 	for err := range errs {
 		t.Error(err)
+		lost = true
 	}
-	if t.Failed() {
+	if lost {
 		return
 	}
 	c.waitDone(all, 4*time.Minute)
@@ -110,6 +112,9 @@ func TestChaos(t *testing.T) {
 		body := strings.Join(bodies, "\n")
 		if !strings.Contains(body, last.sha[:7]) || strings.Contains(body, ds[len(ds)-2].sha[:7]) {
 			t.Errorf("%s: the pull request's comments do not show (only) its last head commit %.7s:\n%.600s", last.repo, last.sha, body)
+		}
+		if !strings.Contains(body, "<!-- appreg:plan -->") || !strings.Contains(body, "#### Approval") {
+			t.Errorf("%s: the pull request's comment is not a plan:\n%.600s", last.repo, body)
 		}
 	}
 	for _, key := range []string{"appreg:jobs", "appreg:dead"} {
@@ -146,10 +151,13 @@ func (c *cluster) deliver(d delivery, duplicate bool) error {
 }
 
 // waitDone waits until every delivery's head commit has a run that set a
-// status and the queue is empty.
+// status and the queue is empty, for at most timeout, or until nothing
+// moved for 30 seconds with the queue empty; then it reports what did not
+// run (and the checks that follow say more).
 func (c *cluster) waitDone(all [][]delivery, timeout time.Duration) {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
+	last, since := -1, time.Now()
 	for {
 		runs := c.runs()
 		missing := 0
@@ -160,11 +168,16 @@ func (c *cluster) waitDone(all [][]delivery, timeout time.Duration) {
 				}
 			}
 		}
-		if missing == 0 && c.redis.Int(c.t, "XLEN", "appreg:jobs") == 0 {
+		queued := c.redis.Int(c.t, "XLEN", "appreg:jobs")
+		if missing == 0 && queued == 0 {
 			return
 		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("after %s, %d deliveries have not run and %d jobs are queued", timeout, missing, c.redis.Int(c.t, "XLEN", "appreg:jobs"))
+		if missing != last {
+			last, since = missing, time.Now()
+		}
+		if time.Now().After(deadline) || (queued == 0 && time.Since(since) > 30*time.Second) {
+			c.t.Errorf("%d deliveries have not run (lost) and %d jobs are queued", missing, queued)
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

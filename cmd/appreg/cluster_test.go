@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,7 +30,7 @@ import (
 // process) sharing one redis-server, one Entra emulator and one fake
 // GitHub, all on loopback.
 type cluster struct {
-	t        *testing.T
+	t        testing.TB
 	bin      string
 	redis    *redistest.Server
 	emu      *emulator.Server
@@ -54,14 +55,18 @@ type replica struct {
 // buildAppreg builds this command into a temporary folder, with the race
 // detector when the test has it (so that the build reuses the test's
 // compiled packages).
-func buildAppreg(t *testing.T) string {
+func buildAppreg(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "appreg")
 	args := []string{"build", "-o", bin}
 	if raceEnabled {
 		args = append(args, "-race")
 	}
-	cmd := exec.Command("go", append(args, ".")...)
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	cmd := exec.Command(goBin, append(args, ".")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -69,7 +74,7 @@ func buildAppreg(t *testing.T) string {
 }
 
 // newCluster starts the fakes and n replicas with the extra serve args.
-func newCluster(t *testing.T, n int, args ...string) *cluster {
+func newCluster(t testing.TB, n int, args ...string) *cluster {
 	t.Helper()
 	c := &cluster{t: t, redis: redistest.Start(t), bin: buildAppreg(t), args: args}
 	emu, err := emulator.Start(emulator.Options{
@@ -121,7 +126,7 @@ func newCluster(t *testing.T, n int, args ...string) *cluster {
 	return c
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -132,7 +137,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // repoFiles reads the repository's own appreg.yaml and registrations/.
-func repoFiles(t *testing.T) map[string][]byte {
+func repoFiles(t testing.TB) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
 	paths, _ := filepath.Glob("../../registrations/*.yaml")

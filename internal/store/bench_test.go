@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,9 +22,10 @@ func (c *counter) Run(context.Context, store.Job) error     { c.n.Add(1); return
 func (c *counter) Parked(context.Context, store.Job, error) {}
 
 // BenchmarkRedisQueue measures the Redis store itself: three replicas
-// (MaxConcurrent 4 each) on one redis-server run b.N no-op jobs of 30
-// repositories; it reports jobs per second through the queue (enqueue to
-// finished) and the time Enqueue takes, p50 and p99.
+// (MaxConcurrent 4 each; REPLICAS=n for another count) on one
+// redis-server run b.N no-op jobs of 30 repositories; it reports jobs per
+// second through the queue (enqueue to finished) and the time Enqueue
+// takes, p50 and p99.
 func BenchmarkRedisQueue(b *testing.B) {
 	replicas := 3
 	if v := os.Getenv("REPLICAS"); v != "" {

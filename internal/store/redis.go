@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -82,6 +84,7 @@ type Redis struct {
 	o        RedisOptions
 	rdb      *redis.Client
 	consumer string
+	swept    time.Time // when claim last swept the group's consumers
 
 	sem chan struct{} // run slots
 
@@ -131,6 +134,10 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 	if o.Consumer == "" {
 		o.Consumer = consumerName()
 	}
+	// go-redis's own messages (a dial that failed) join the server's
+	// structured log. Its logger is the package's: the last store's wins.
+	redisLogger.Store(o.Logger)
+	setRedisLogger.Do(func() { redis.SetLogger(redisLog{}) })
 	ro, err := redis.ParseURL(o.URL)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the Redis URL (redis://[user:password@]host:port[/db] or rediss://…): %w", redactURL(err, o.URL))
@@ -151,6 +158,21 @@ func NewRedis(ctx context.Context, o RedisOptions) (*Redis, error) {
 		return nil, fmt.Errorf("creating the consumer group on %s: %w", ro.Addr, err)
 	}
 	return r, nil
+}
+
+var (
+	redisLogger    atomic.Pointer[slog.Logger]
+	setRedisLogger sync.Once
+)
+
+// redisLog passes go-redis's messages to the last store's logger, at
+// warning level.
+type redisLog struct{}
+
+func (redisLog) Printf(ctx context.Context, format string, v ...any) {
+	if l := redisLogger.Load(); l != nil {
+		l.WarnContext(ctx, "redis client", "message", fmt.Sprintf(format, v...))
+	}
 }
 
 // redactURL keeps a password in the URL out of an error's text.
@@ -181,8 +203,8 @@ func (r *Redis) Start(h Handler) {
 	r.loops.Add(4)
 	go r.listen()
 	go r.read()
-	go r.claim()
-	go r.heartbeat()
+	go r.every(r.o.Lease/2, r.claim)
+	go r.every(r.o.Lease/3, r.heartbeat)
 }
 
 // Enqueue queues j, once Redis has it, or answers ErrDuplicate, ErrFull,

@@ -263,3 +263,28 @@ func TestFull(t *testing.T) {
 	enqueue(t, r, "contoso/x", "x3")
 	waitFor(t, "x3", func() bool { return shared.count() == 3 })
 }
+
+// TestLostEntry: a queued job lost from the stream outside appreg (an
+// older snapshot restored, a manual XDEL) does not block its repository's
+// next jobs forever.
+func TestLostEntry(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	a := openRedisWith(t, store.RedisOptions{URL: srv.URL})
+	enqueue(t, a, "contoso/x", "x1", "x2")
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr})
+	defer rdb.Close()
+	head, err := rdb.LIndex(t.Context(), "appreg:order:contoso/x", 0).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.XDel(t.Context(), "appreg:jobs", head).Err(); err != nil {
+		t.Fatal(err)
+	}
+	shared := newRuns()
+	a.Start(&recorder{replica: "a", shared: shared})
+	waitFor(t, "x2", func() bool { return len(shared.succeeded()["contoso/x"]) == 1 })
+	if diff := cmp.Diff(map[string][]string{"contoso/x": {"x2"}}, shared.succeeded()); diff != "" {
+		t.Errorf("runs (-want +got):\n%s", diff)
+	}
+}

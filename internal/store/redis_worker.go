@@ -83,31 +83,57 @@ func (r *Redis) signalFreed() {
 	}
 }
 
-// claim takes over, every half lease, the entries no replica has renewed
-// for a lease: their replica died.
-func (r *Redis) claim() {
+// every calls f every d until Shutdown begins.
+func (r *Redis) every(d time.Duration, f func()) {
 	defer r.loops.Done()
-	t := time.NewTicker(r.o.Lease / 2)
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-r.stopc:
 			return
 		case <-t.C:
+			f()
 		}
-		start := "0-0"
-		for range 10 {
-			msgs, next, err := r.rdb.XAutoClaim(r.bg, &redis.XAutoClaimArgs{Stream: r.key("jobs"), Group: group,
-				Consumer: r.consumer, MinIdle: r.o.Lease, Start: start, Count: 100}).Result()
-			if err != nil {
-				r.o.Logger.Warn("claiming the jobs of stopped replicas", "error", err)
-				break
-			}
-			r.adopt(msgs, true)
-			if next == "0-0" || next == "" {
-				break
-			}
-			start = next
+	}
+}
+
+// claim takes over the entries no replica has renewed for a lease: their
+// replica died. Every ten minutes it also removes from the group the
+// consumers of replicas gone for an hour that hold nothing.
+func (r *Redis) claim() {
+	if time.Since(r.swept) > 10*time.Minute {
+		r.swept = time.Now()
+		r.sweep()
+	}
+	start := "0-0"
+	for range 10 {
+		msgs, next, err := r.rdb.XAutoClaim(r.bg, &redis.XAutoClaimArgs{Stream: r.key("jobs"), Group: group,
+			Consumer: r.consumer, MinIdle: r.o.Lease, Start: start, Count: 100}).Result()
+		if err != nil {
+			r.o.Logger.Warn("claiming the jobs of stopped replicas", "error", err)
+			return
+		}
+		r.adopt(msgs, true)
+		if next == "0-0" || next == "" {
+			return
+		}
+		start = next
+	}
+}
+
+// sweep deletes the group's consumers that hold no entry and have not
+// read for an hour (each replica process is a consumer of its own; one
+// that restarts is a new one).
+func (r *Redis) sweep() {
+	cs, err := r.rdb.XInfoConsumers(r.bg, r.key("jobs"), group).Result()
+	if err != nil {
+		r.o.Logger.Warn("listing the group's consumers", "error", err)
+		return
+	}
+	for _, c := range cs {
+		if c.Name != r.consumer && c.Pending == 0 && c.Idle > time.Hour {
+			r.rdb.XGroupDelConsumer(r.bg, r.key("jobs"), group, c.Name)
 		}
 	}
 }
@@ -116,31 +142,21 @@ func (r *Redis) claim() {
 // again resets their idle time, which other replicas' claim reads as the
 // holder being alive.
 func (r *Redis) heartbeat() {
-	defer r.loops.Done()
-	t := time.NewTicker(r.o.Lease / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.stopc:
-			return
-		case <-t.C:
+	var ids []string
+	r.mu.Lock()
+	for _, es := range r.held {
+		for id := range es {
+			ids = append(ids, id)
 		}
-		var ids []string
-		r.mu.Lock()
-		for _, es := range r.held {
-			for id := range es {
-				ids = append(ids, id)
-			}
-		}
-		r.mu.Unlock()
-		if len(ids) == 0 {
-			continue
-		}
-		err := r.rdb.XClaimJustID(r.bg, &redis.XClaimArgs{Stream: r.key("jobs"), Group: group,
-			Consumer: r.consumer, Messages: ids}).Err()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			r.o.Logger.Warn("renewing the jobs held", "error", err)
-		}
+	}
+	r.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	err := r.rdb.XClaimJustID(r.bg, &redis.XClaimArgs{Stream: r.key("jobs"), Group: group,
+		Consumer: r.consumer, Messages: ids}).Err()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		r.o.Logger.Warn("renewing the jobs held", "error", err)
 	}
 }
 

@@ -179,6 +179,20 @@ func openRedis(t *testing.T, url string, o store.Options) *store.Redis {
 	return r
 }
 
+// start opens the kind's replicas, each started with a recorder set up by
+// with.
+func (k kind) start(t *testing.T, o store.Options, with func(*recorder)) []queue {
+	var qs []queue
+	for i := range k.replicas {
+		q := k.open(t, o)
+		r := &recorder{t: t, replica: fmt.Sprint(i)}
+		with(r)
+		q.Start(r)
+		qs = append(qs, q)
+	}
+	return qs
+}
+
 func fast(o store.Options) store.Options {
 	if o.Backoff == 0 {
 		o.Backoff = 10 * time.Millisecond
@@ -192,12 +206,7 @@ func TestDuplicateDeliveryRunsOnce(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
 			shared := newRuns()
-			var qs []queue
-			for i := range k.replicas {
-				q := k.open(t, fast(store.Options{}))
-				q.Start(&recorder{t: t, replica: fmt.Sprint(i), shared: shared})
-				qs = append(qs, q)
-			}
+			qs := k.start(t, fast(store.Options{}), func(r *recorder) { r.shared = shared })
 			for i, want := range []error{nil, store.ErrDuplicate, store.ErrDuplicate} {
 				j := store.Job{ID: "d1", Repo: "contoso/a", Data: []byte("x")}
 				if err := qs[i%len(qs)].Enqueue(t.Context(), j); !errors.Is(err, want) {
@@ -223,13 +232,10 @@ func TestOrderAndExclusion(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
 			shared := newRuns()
-			var qs []queue
-			for i := range k.replicas {
-				q := k.open(t, fast(store.Options{MaxConcurrent: 3}))
-				q.Start(&recorder{t: t, replica: fmt.Sprint(i), shared: shared,
-					work: func() time.Duration { return time.Duration(rand.N(3000)) * time.Microsecond }})
-				qs = append(qs, q)
-			}
+			qs := k.start(t, fast(store.Options{MaxConcurrent: 3}), func(r *recorder) {
+				r.shared = shared
+				r.work = func() time.Duration { return time.Duration(rand.N(3000)) * time.Microsecond }
+			})
 			const repos, per = 8, 12
 			want := map[string][]string{}
 			for n := range per {

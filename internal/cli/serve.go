@@ -117,6 +117,7 @@ func newWebhookServer(ctx context.Context, c serveConfig) (*webhook.Server, erro
 		Run:        runner.Run,
 		Parked:     inst.parked,
 		Store:      st,
+		Sync:       c.sync,
 		Metrics:    metrics,
 		JobTimeout: c.jobTimeout,
 		Logger:     c.logger,

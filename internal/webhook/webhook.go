@@ -75,7 +75,7 @@ type Options struct {
 	// Metrics counts what the server does (nil: new ones).
 	Metrics *Metrics
 	// Sync runs each job inside the request, before answering (tests;
-	// the memory store only).
+	// the memory store only: with Store set, its own Sync must match).
 	Sync bool
 	// MaxConcurrent bounds the repositories worked on at once (default
 	// 4); MaxPending the jobs waiting (default 1000: beyond, 503 and
@@ -269,9 +269,9 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
 	}
 	// The answer waits for the store (Redis: the job is in the stream),
 	// not for a client that went away meanwhile.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
-	if s.o.Sync {
-		ctx, cancel = r.Context(), func() {}
+	ctx, cancel := r.Context(), context.CancelFunc(func() {})
+	if !s.o.Sync {
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	}
 	defer cancel()
 	err = s.store.Enqueue(ctx, store.Job{ID: delivery, Repo: j.Repo, Data: envelope(event, payload)})

@@ -34,17 +34,18 @@ var allowed = map[string][]string{
 	"apply":            {"plan", "appreg"},
 	"rotate":           {"appreg"},
 	"policy":           {"plan", "appreg"},
+	"advice":           {"appreg", "diag", "plan"},
+	"tfimport":         {},
 	"gh":               {},
 	"gh/ghtest":        {},
 	"emulator/sdktest": {},
-	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy" /* + */, "appreg", "diag", "catalog"},
+	"workflow":         {"spec", "plan", "render", "apply", "rotate", "policy" /* + */, "appreg", "diag", "catalog", "advice"},
 	// The shells. The Action prints diagnostics as annotations (diag) and
 	// writes the JSON documents render owns; the webhook server only calls
 	// workflow. Neither knows the other.
 	"action":  {"workflow" /* + */, "render", "diag"},
 	"webhook": {"workflow", "store"},
 	"arm":     {"appreg"},
-	"advice":  {"appreg", "diag", "plan"},
 	"store":   {},
 	// redistest runs a redis-server for the tests of store and cmd/appreg.
 	"store/redistest": {},
@@ -57,10 +58,11 @@ var allowed = map[string][]string{
 // confined maps heavy external modules to the only packages whose files
 // (tests included) may import them.
 var confined = map[string][]string{
-	"github.com/microsoftgraph/":              {"graph", "emulator/sdktest"},
-	"github.com/google/go-github/":            {"gh"},
-	"github.com/bradleyfalzon/ghinstallation": {"gh"},
-	"github.com/redis/go-redis/":              {"store"},
+	"github.com/microsoftgraph/":                             {"graph", "emulator/sdktest"},
+	"github.com/google/go-github/":                           {"gh"},
+	"github.com/bradleyfalzon/ghinstallation":                {"gh"},
+	"github.com/redis/go-redis/":                             {"store"},
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/": {"arm"},
 }
 
 func TestImportDirections(t *testing.T) {

@@ -36,6 +36,8 @@ func fakeGitHub(ts *testscript.TestScript) *ghtest.Server {
 //	github team-member ORG/SLUG USER   make USER an active member of the team
 //	github comments REPO NUMBER    print "comments: N", then each comment with its size; fails past 65,536 characters
 //	github statuses REPO SHA       print the commit statuses on SHA, "STATE CONTEXT: DESCRIPTION"
+//	github issues REPO             print "issues: N", then each issue's number, state, author, title, body and comments
+//	github issue REPO USER TITLE FILE  open an issue by USER (someone other than appreg) with FILE's text as body
 //	github requests METHOD TEXT    print how many requests with METHOD (or "*") had TEXT in their path
 //	github branch REPO BRANCH SHA     point BRANCH of REPO at commit SHA (the default branch's head)
 //	github secret-works REPO NAME APP  the value in repository secret NAME authenticates APP (a uniqueName)
@@ -120,6 +122,17 @@ func github(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			fmt.Fprintf(ts.Stdout(), "--- comment by %s, %d characters\n%s\n", c.User, size, c.Body)
 		}
+	case "issues":
+		is := srv.Issues(args[1])
+		fmt.Fprintf(ts.Stdout(), "issues: %d\n", len(is))
+		for _, i := range is {
+			fmt.Fprintf(ts.Stdout(), "--- issue #%d %s %s by %s: %s\n%s\n", i.Number, i.State, i.StateReason, i.User, i.Title, i.Body)
+			for _, c := range srv.Comments(args[1], i.Number) {
+				fmt.Fprintf(ts.Stdout(), "--- comment on #%d by %s\n%s\n", i.Number, c.User, c.Body)
+			}
+		}
+	case "issue":
+		srv.AddIssue(args[1], args[2], args[3], ts.ReadFile(args[4]))
 	case "statuses":
 		for _, s := range srv.Statuses(args[1], args[2]) {
 			fmt.Fprintf(ts.Stdout(), "%s %s: %s\n", s.State, s.Context, s.Description)

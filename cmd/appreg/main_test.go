@@ -121,6 +121,11 @@ func setup(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("EVENTS", events)
+	tfstate, err := filepath.Abs("../../internal/tfimport/testdata/azuread-5-sets.tfstate")
+	if err != nil {
+		return err
+	}
+	env.Setenv("TFSTATE", tfstate)
 	return nil
 }
 
@@ -145,6 +150,7 @@ func server(ts *testscript.TestScript) *emulator.Server {
 //	entra faults k=v...            throttle=0.2 retry-after=0s lag=2 latency=10ms errors=0.1
 //	entra fail-next METHOD PATH STATUS [CODE]  fail the next matching request
 //	entra subst FILE               expand $VARS in FILE
+//	entra seed-terraform STATE     create the applications a Terraform state records, with its ids
 //	entra requests                 print the number of Graph requests served
 //	entra request-log              print "METHOD path count" per request kind served, sorted
 func entra(ts *testscript.TestScript, neg bool, args []string) {
@@ -259,6 +265,8 @@ func entra(ts *testscript.TestScript, neg bool, args []string) {
 			rule.Code = args[4]
 		}
 		srv.FailNext(rule)
+	case "seed-terraform":
+		failed(seedTerraform(srv, ts.MkAbs(args[1])))
 	case "subst":
 		path := ts.MkAbs(args[1])
 		data, err := os.ReadFile(path)

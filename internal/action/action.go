@@ -24,7 +24,7 @@
 //     request whose merge produced the pushed commit, and the step summary.
 //     Every apply the Action runs is gated on approval.
 //   - schedule and workflow_dispatch: no default; the command input names
-//     plan, apply, validate or rotate.
+//     plan, apply, validate, rotate or drift.
 package action
 
 import (
@@ -65,7 +65,7 @@ type Deps struct {
 // Options are the parsed inputs and runner context of one run; Parse builds
 // them.
 type Options struct {
-	// Command is auto, plan, apply, validate or rotate.
+	// Command is auto, plan, apply, validate, rotate or drift.
 	Command string
 	// Config is the path of appreg.yaml, relative to the workspace.
 	Config string
@@ -148,9 +148,9 @@ func Parse(getenv func(string) string) (*Options, error) {
 		getenv:       getenv,
 	}
 	switch o.Command {
-	case workflow.CommandAuto, workflow.CommandPlan, workflow.CommandApply, workflow.CommandValidate, workflow.CommandRotate:
+	case workflow.CommandAuto, workflow.CommandPlan, workflow.CommandApply, workflow.CommandValidate, workflow.CommandRotate, workflow.CommandDrift:
 	default:
-		return nil, fmt.Errorf("input command is %q: want auto, plan, apply, validate or rotate", o.Command)
+		return nil, fmt.Errorf("input command is %q: want auto, plan, apply, validate, rotate or drift", o.Command)
 	}
 	name := getenv("GITHUB_EVENT_NAME")
 	if p := getenv("GITHUB_EVENT_PATH"); p != "" {

@@ -63,7 +63,7 @@ func TestActionYAML(t *testing.T) {
 		outputs = append(outputs, name)
 	}
 	slices.Sort(outputs)
-	if diff := cmp.Diff([]string{"has-changes", "plan-json", "result-json"}, outputs); diff != "" {
+	if diff := cmp.Diff([]string{"drift-issue", "has-changes", "plan-json", "result-json"}, outputs); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
 	}
 	// Between releases action.yml names the major tag; the commit a release

@@ -132,6 +132,8 @@ type Registration struct {
 	InstanceLock               *bool             `json:"instanceLock,omitempty"`
 	ServicePrincipal           *ServicePrincipal `json:"servicePrincipal,omitempty"`
 	Credentials                *Credentials      `json:"credentials,omitempty"`
+	// Advice silences advice (AR001…) for this registration.
+	Advice *AdviceSettings `json:"advice,omitempty"`
 
 	// Observed holds what only the tenant knows. It is nil for desired
 	// registrations.
@@ -299,6 +301,11 @@ type ServicePrincipal struct {
 	AssignmentRequired *bool    `json:"assignmentRequired,omitempty"`
 	Tags               []string `json:"tags,omitempty"`
 	NotificationEmails []string `json:"notificationEmails,omitempty"`
+	// Assignments, MemberOf and AzureRoles are who may use the app and what
+	// it may touch (access.go); nil means unmanaged.
+	Assignments []Assignment      `json:"assignments,omitempty"`
+	MemberOf    []GroupMembership `json:"memberOf,omitempty"`
+	AzureRoles  []AzureRole       `json:"azureRoles,omitempty"`
 }
 
 // Credentials are the application's federated and password credentials.

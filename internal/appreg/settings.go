@@ -10,8 +10,12 @@ type Settings struct {
 	Defaults      Defaults `json:"defaults"`
 	Deletion      Deletion `json:"deletion"`
 	Policy        Policy   `json:"policy"`
+	Azure         Azure    `json:"azure"`
 	Limits        Limits   `json:"limits"`
-	Source        Pos      `json:"-"`
+	// Advice silences advice for every registration, or raises it to an
+	// error.
+	Advice AdviceSettings `json:"advice"`
+	Source Pos            `json:"-"`
 }
 
 // Limits bound what appreg reads from a repository.
@@ -48,6 +52,9 @@ const (
 	CategoryCredentialChange      Category = "credential-change"
 	CategoryRedirectURIChange     Category = "redirect-uri-change"
 	CategoryDeletion              Category = "deletion"
+	CategoryAzureRole             Category = "azure-role"
+	CategoryAssignmentChange      Category = "assignment-change"
+	CategoryGroupMembership       Category = "group-membership"
 	// CategoryAdoption is taking over an application appreg did not
 	// create (adopt: {appId}).
 	CategoryAdoption Category = "adoption"
@@ -68,6 +75,7 @@ var Categories = []Category{
 	CategoryNewRegistration, CategoryApplicationPermission, CategoryPrivilegedPermission,
 	CategoryAdminConsent, CategoryAudienceChange, CategoryOwnerChange,
 	CategoryCredentialChange, CategoryRedirectURIChange, CategoryDeletion, CategoryAdoption, CategoryPolicyChange, CategoryRegistrationChange,
+	CategoryAzureRole, CategoryAssignmentChange, CategoryGroupMembership,
 }
 
 // Policy is who must approve which changes, and the limits on registrations.
@@ -75,8 +83,11 @@ type Policy struct {
 	Reviewers  map[string]ReviewerGroup `json:"reviewers,omitempty"`
 	Require    map[Category]string      `json:"require,omitempty"`
 	Privileged []string                 `json:"privileged,omitempty"`
-	Secrets    SecretPolicy             `json:"secrets"`
-	Redirects  RedirectPolicy           `json:"redirectUris"`
+	// PrivilegedAzureRoles are Azure role names whose assignment needs the
+	// azure-role approval at any scope (default DefaultPrivilegedAzureRoles).
+	PrivilegedAzureRoles []string       `json:"privilegedAzureRoles,omitempty"`
+	Secrets              SecretPolicy   `json:"secrets"`
+	Redirects            RedirectPolicy `json:"redirectUris"`
 }
 
 // ReviewerGroup is a set of GitHub teams ("org/slug") and users; Required

@@ -203,6 +203,7 @@ func (w graphWiring) deps(c githubClients) workflow.Deps {
 			return r, err
 		},
 		Comments:     c.main,
+		Issues:       github,
 		Statuses:     github,
 		PullRequests: github,
 		Reviews:      github,

@@ -175,14 +175,19 @@ func (g *globals) registerRepo(fs *flag.FlagSet, e *factory) {
 // checkRepo requires --repo: without it appreg cannot tell this
 // repository's applications from another's.
 func (g *globals) checkRepo(command string) error {
-	owner, name, ok := strings.Cut(g.repo, "/")
 	switch {
 	case g.repo == "":
 		return usageError("appreg %s needs the repository these files belong to: --repo owner/name (or APPREG_REPOSITORY); it changes only the applications that repository owns", command)
-	case !ok || owner == "" || name == "" || strings.ContainsAny(g.repo, " \t:") || strings.Count(g.repo, "/") != 1:
+	case !validRepo(g.repo):
 		return usageError("--repo %q is not a GitHub repository: write owner/name", g.repo)
 	}
 	return nil
+}
+
+// validRepo reports whether repo is a GitHub repository's owner/name.
+func validRepo(repo string) bool {
+	owner, name, ok := strings.Cut(repo, "/")
+	return ok && owner != "" && name != "" && !strings.ContainsAny(repo, " \t:") && strings.Count(repo, "/") == 1
 }
 
 func (g *globals) checkFormat(formats ...string) error {

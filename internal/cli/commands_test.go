@@ -277,6 +277,15 @@ func TestEmulatorCommand(t *testing.T) {
 			t.Errorf("no %s: %v", f, err)
 		}
 	}
+	// The env file names the repository the files act for, so that plan,
+	// apply and rotate work after sourcing it (the README's walkthrough).
+	if repo, err := envFileValue(filepath.Join(dir, "env"), "APPREG_REPOSITORY"); err != nil || repo != demoRepository {
+		t.Errorf("APPREG_REPOSITORY in env = %q, %v; want %s", repo, err, demoRepository)
+	}
+	e.want(ExitError, "emulator", "--dir", dir, "--repo", "not-a-repo")
+	if !strings.Contains(e.stderr.String(), `--repo "not-a-repo" is not a GitHub repository`) {
+		t.Errorf("stderr %q", e.stderr)
+	}
 }
 
 // TestActionCommand runs appreg action as the runner starts it: the push

@@ -37,6 +37,7 @@ func runEmulator(ctx context.Context, e *factory, args []string) error {
 	fs.BoolVar(&github, "github", false, "also serve a fake GitHub that receives delivered secrets (GITHUB_API_URL and APPREG_SECRETS_TOKEN in DIR/env)")
 	fs.StringVar(&repos, "github-repos", "", "comma-separated owner/name repositories the fake GitHub has, besides those the registration files of --config deliver to")
 	fs.StringVar(&config, "config", "appreg.yaml", "with --github: the settings file whose registrations name the repositories secrets go to")
+	repo := fs.String("repo", demoRepository, "the repository (owner/name) the files you try belong to: APPREG_REPOSITORY in DIR/env, so that plan, apply and rotate act for it")
 	grant := fs.String("grant", "", "comma-separated Graph application permissions to grant the operator beyond the least privilege it has by default ("+strings.Join(emulator.LeastPrivilegeRoles, ", ")+"), e.g. Application.ReadWrite.All to adopt apps it does not own")
 	if err := parse(fs, e, args); err != nil {
 		return err
@@ -46,6 +47,10 @@ func runEmulator(ctx context.Context, e *factory, args []string) error {
 		return usageError("appreg emulator needs --dir DIR for the CA certificate and the env file")
 	}
 	o.Users = splitList(users)
+	if !validRepo(*repo) {
+		return usageError("--repo %q is not a GitHub repository: write owner/name", *repo)
+	}
+	o.Env = append(o.Env, [2]string{"APPREG_REPOSITORY", *repo})
 	if seed != "" {
 		f, err := emulator.LoadSeedFile(seed)
 		if err != nil {

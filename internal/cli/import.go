@@ -8,11 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/diag"
 	"github.com/appreg/appreg/internal/spec"
+	"github.com/appreg/appreg/internal/tfimport"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -23,6 +25,8 @@ type importOptions struct {
 	names  map[string]string // appId (lower case) -> registration name
 	outDir string
 	force  bool
+	// terraform is what --from-terraform read, nil without it.
+	terraform *tfimport.Result
 }
 
 // listFlag collects a repeatable flag.
@@ -41,6 +45,7 @@ func parseImportFlags(e *factory, args []string) (*importOptions, error) {
 	flags.Var(&names, "name", "APPID=NAME: the registration name of an imported application (repeatable; default: from its display name)")
 	flags.StringVar(&o.outDir, "out", "", "the folder to write to (default: the registrations folder of appreg.yaml)")
 	flags.BoolVar(&o.force, "force", false, "overwrite existing files, and import anew an application a file adopts but apply has not adopted yet")
+	tfFile := flags.String("from-terraform", "", "a Terraform state file (format 4) or terraform show -json output: import every application its azuread resources manage")
 	flags.BoolVar(&o.verbose, "v", false, "log Graph activity to stderr")
 	if err := parse(flags, e, args); err != nil {
 		return nil, err
@@ -48,8 +53,25 @@ func parseImportFlags(e *factory, args []string) (*importOptions, error) {
 	if err := o.checkFormat("text", "json"); err != nil {
 		return nil, err
 	}
+	if *tfFile != "" {
+		data, err := os.ReadFile(*tfFile)
+		if err != nil {
+			return nil, usageError("--from-terraform: %v", err)
+		}
+		if o.terraform, err = tfimport.Parse(data); err != nil {
+			return nil, usageError("--from-terraform %s: %v", *tfFile, err)
+		}
+		if len(o.terraform.ClientIDs) == 0 {
+			return nil, usageError("--from-terraform %s: the state has no azuread_application or azuread_application_registration resources", *tfFile)
+		}
+		for _, id := range o.terraform.ClientIDs {
+			if !slices.ContainsFunc(ids, func(s string) bool { return strings.EqualFold(s, id) }) {
+				ids = append(ids, id)
+			}
+		}
+	}
 	if len(ids) == 0 {
-		return nil, usageError("appreg import needs --app-id, the Application (client) ID of the application to import")
+		return nil, usageError("appreg import needs --app-id, the Application (client) ID of the application to import, or --from-terraform with a Terraform state")
 	}
 	o.appIDs = ids
 	for _, n := range names {
@@ -118,5 +140,5 @@ func runImport(ctx context.Context, e *factory, args []string) error {
 		}
 		written = append(written, importedFile{Path: filepath.ToSlash(path), Name: im.Name, AppID: im.AppID, DisplayName: im.DisplayName, Notes: im.Notes})
 	}
-	return writeImported(e.stdout, o.format, written)
+	return writeImported(e.stdout, o.format, written, o.terraform)
 }

@@ -8,7 +8,9 @@ import (
 	"io"
 
 	"github.com/appreg/appreg/internal/action"
+	"github.com/appreg/appreg/internal/advice"
 	"github.com/appreg/appreg/internal/diag"
+	"github.com/appreg/appreg/internal/plan"
 	"github.com/appreg/appreg/internal/spec"
 )
 
@@ -23,7 +25,15 @@ func runValidate(_ context.Context, e *factory, args []string) error {
 		return err
 	}
 	loaded, diags := spec.Load(g.config)
-	if err := printDiagnostics(e.stdout, g.format, diags); err != nil {
+	// Advice is checked only on files that load: it judges what they mean.
+	var found []plan.Advice
+	if !diags.HasErrors() {
+		in := advice.Input{Settings: loaded.Settings, Desired: loaded.Desired}
+		found = advice.Check(in)
+		diags = append(diags, advice.Diagnostics(in, found)...)
+		diags.Sort()
+	}
+	if err := printDiagnostics(e.stdout, g.format, diags, found); err != nil {
 		return err
 	}
 	if diags.HasErrors() {
@@ -36,17 +46,22 @@ func runValidate(_ context.Context, e *factory, args []string) error {
 }
 
 // printDiagnostics writes diagnostics as text lines, a JSON document, or
-// GitHub workflow commands that annotate the files in a pull request.
-func printDiagnostics(w io.Writer, format string, diags diag.Diagnostics) error {
+// GitHub workflow commands that annotate the files in a pull request. The
+// JSON document also lists every piece of advice, silenced ones included.
+func printDiagnostics(w io.Writer, format string, diags diag.Diagnostics, found []plan.Advice) error {
 	switch format {
 	case "json":
 		out := struct {
 			FormatVersion string           `json:"format_version"`
 			Valid         bool             `json:"valid"`
 			Diagnostics   diag.Diagnostics `json:"diagnostics"`
-		}{"1.0", !diags.HasErrors(), diags}
+			Advice        []plan.Advice    `json:"advice"`
+		}{"1.0", !diags.HasErrors(), diags, found}
 		if out.Diagnostics == nil {
 			out.Diagnostics = diag.Diagnostics{}
+		}
+		if out.Advice == nil {
+			out.Advice = []plan.Advice{}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

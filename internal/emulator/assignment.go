@@ -35,7 +35,7 @@ func (s *Server) assign(resource *servicePrincipal, body map[string]any) (*objec
 			if strings.EqualFold(str(m["id"]), roleID) && m["isEnabled"] == true {
 				types := stringsOf(m["allowedMemberTypes"])
 				want := "Application"
-				if kind == "user" {
+				if kind == "user" || kind == "group" {
 					want = "User"
 				}
 				for _, t := range types {
@@ -53,9 +53,9 @@ func (s *Server) assign(resource *servicePrincipal, body map[string]any) (*objec
 			return nil, errBadRequest("Permission being assigned already exists on the object.")
 		}
 	}
-	principalType := "ServicePrincipal"
-	if kind == "user" {
-		principalType = "User"
+	principalType := map[string]string{"user": "User", "group": "Group"}[kind]
+	if principalType == "" {
+		principalType = "ServicePrincipal"
 	}
 	props := assignmentTemplate()
 	props["id"] = newLongID()

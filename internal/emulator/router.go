@@ -118,6 +118,13 @@ func (s *Server) route(r *request) (string, handler) {
 		case len(segs) == 2 && !first.keyed:
 			key := segs[1].name
 			return "/v1.0/users/{id}", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.getUser(r, key) }})
+		case len(segs) == 3 && !first.keyed && segs[2].name == "memberOf":
+			key := segs[1].name
+			return "/v1.0/users/{id}/memberOf", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.listMemberOf(r, s.userID(key)) }})
+		}
+	case "groups":
+		if !first.keyed {
+			return s.routeGroups(segs, unknown)
 		}
 	case "domains":
 		if len(segs) == 1 && !first.keyed {
@@ -215,6 +222,9 @@ func (s *Server) routeServicePrincipal(k spKey, pattern string, rest []segment, 
 	nav := rest[0].name
 	if nav == "owners" {
 		return s.routeOwners(pattern, rest, s.spOwners(k), unknown)
+	}
+	if nav == "memberOf" && len(rest) == 1 {
+		return pattern + "/memberOf", s.byMethod(map[string]handler{"GET": func(r *request) *response { return s.listMemberOf(r, s.spID(k)) }})
 	}
 	prop := map[string]string{"appRoleAssignedTo": "resourceId", "appRoleAssignments": "principalId"}[nav]
 	if prop == "" || rest[0].keyed {

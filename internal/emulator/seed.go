@@ -113,7 +113,7 @@ func (s *Server) firstPartySP(appID, name string) *servicePrincipal {
 	props["appDisplayName"] = name
 	props["appOwnerOrganizationId"] = microsoftTenantID
 	props["publisherName"] = "Microsoft Services"
-	props["servicePrincipalNames"] = []any{appID}
+	props["servicePrincipalNames"] = append([]any{appID}, toAny(firstPartyNames[appID])...)
 	props["signInAudience"] = appreg.AudienceMultipleOrgs
 	sp := &servicePrincipal{object: object{seq: s.t.nextSeq(), props: props}}
 	s.t.addSP(sp)

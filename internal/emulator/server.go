@@ -208,6 +208,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var status int
 	if version, path, ok := s.splitGraphPath(r.URL.Path); ok {
 		key, status = s.serveGraph(w, r, version, path)
+	} else if isARMPath(r.URL.Path) {
+		key, status = s.serveARM(w, r)
 	} else {
 		key, status = s.serveIdentity(w, r)
 	}

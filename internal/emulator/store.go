@@ -21,6 +21,9 @@ type tenant struct {
 	grants        map[string]*object // oauth2PermissionGrants by id
 	deleted       map[string]*deletedItem
 	verifiedHosts map[string]bool // domains identifierUris may use
+
+	groups map[string]*group // by lower-case object id; see groupsByID
+	arm    *armState         // Azure Resource Manager; see armTenant
 }
 
 // object is a directory object or relationship in Graph's JSON form.
@@ -179,6 +182,9 @@ func (t *tenant) directoryObject(id string) (*object, string) {
 	}
 	if a := t.apps[strings.ToLower(id)]; a != nil {
 		return &a.object, "application"
+	}
+	if g := t.groups[strings.ToLower(id)]; g != nil {
+		return &g.object, "group"
 	}
 	return nil, ""
 }

@@ -99,6 +99,10 @@ type Plan struct {
 	// Diagnostics are problems found while planning (e.g. a permission the
 	// tenant's resource API does not offer).
 	Diagnostics diag.Diagnostics
+	// Advice is what the advice package found about the desired
+	// registrations, silenced advice included. It is attached after
+	// planning and is not part of the fingerprint.
+	Advice []Advice
 	// Fingerprint identifies the changes; apply compares it with the
 	// fingerprint a reviewer saw.
 	Fingerprint string

@@ -287,3 +287,18 @@ func secrets() *plan.Plan {
 		Fingerprint: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	}
 }
+
+// advice is a plan with advice about two registrations: a warning, an
+// error appreg.yaml raised, and a silenced one.
+func advice() *plan.Plan {
+	p := plan.Compute(plan.Input{Settings: settings(), Desired: set(desired("orders-deployer", nil), desired("legacy-sync", nil)), Observed: set()})
+	p.Advice = []plan.Advice{
+		{ID: "AR008", Key: "orders-deployer", Severity: diag.Warning, File: "registrations/orders-deployer.yaml", Line: 11, Column: 7,
+			Message: "Owner on /subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590/resourceGroups/orders lets orders-deployer grant anyone access there: assign Contributor, which manages the same resources but not who may access them"},
+		{ID: "AR006", Key: "legacy-sync", Severity: diag.Error, File: "registrations/legacy-sync.yaml", Line: 11, Column: 7,
+			Message: "secret legacy is only delivered to GitHub Actions: sign in from the workflow with a federated credential (credentials.federated: - github: {repo: contoso/legacy, …}) and remove the secret"},
+		{ID: "AR007", Key: "legacy-sync", Severity: diag.Warning, File: "registrations/legacy-sync.yaml", Line: 11, Column: 7, Silenced: true, SilencedBy: "registrations/legacy-sync.yaml:15:1",
+			Message: "secret legacy lives 365d, beyond the 180d that Entra recommends and tenant credential policies commonly enforce: shorten lifetime, or set policy.secrets.maxLifetime in appreg.yaml to your tenant's limit"},
+	}
+	return p
+}

@@ -19,6 +19,7 @@ type planDocument struct {
 	Refused       []plan.Refusal    `json:"refused"`
 	Secrets       []rotate.Decision `json:"secrets"`
 	Diagnostics   diag.Diagnostics  `json:"diagnostics"`
+	Advice        []plan.Advice     `json:"advice"`
 	Fingerprint   string            `json:"fingerprint"`
 	Summary       planCounts        `json:"summary"`
 }
@@ -77,6 +78,7 @@ func PlanJSON(w io.Writer, p *plan.Plan) error {
 		Refused:       orEmpty(p.Refused),
 		Secrets:       orEmpty(p.Secrets),
 		Diagnostics:   orEmpty(p.Diagnostics),
+		Advice:        orEmpty(p.Advice),
 		Fingerprint:   p.Fingerprint,
 		Summary:       planCounts(c),
 	}

@@ -140,6 +140,7 @@ func planBlocks(p *plan.Plan) []block {
 		}
 		blocks = append(blocks, b)
 	}
+	blocks = append(blocks, adviceBlock(p.Advice)...)
 	blocks = append(blocks, secretsBlock(p.Secrets)...)
 	blocks = append(blocks, refusedBlock(p.Refused)...)
 	if len(p.Diagnostics) > 0 {

@@ -49,6 +49,7 @@ var planFixtures = []struct {
 	{"privileged", privileged},
 	{"diagnostics", diagnostics},
 	{"secrets", secrets},
+	{"advice", advice},
 }
 
 var prContext = Options{Repo: "contoso/identity", Commit: "1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d"}

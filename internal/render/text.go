@@ -68,6 +68,7 @@ func PlanText(w io.Writer, p *plan.Plan, o Options) error {
 		writeChangeText(bw, c, ch)
 		bw.WriteString("\n")
 	}
+	writeAdviceText(bw, c, p.Advice)
 	writeSecretsText(bw, c, p.Secrets)
 	if len(p.Refused) > 0 {
 		writeRefusedText(bw, c, p.Refused)

@@ -83,7 +83,9 @@ func adoptable(have *appreg.Registration, s *appreg.Settings) (*appreg.Registrat
 		if isTrue(sp.AssignmentRequired) {
 			out.AssignmentRequired = ptrTo(true)
 		}
-		if out.AssignmentRequired != nil || out.Tags != nil || out.NotificationEmails != nil {
+		adoptAccess(sp, out)
+		if out.AssignmentRequired != nil || out.Tags != nil || out.NotificationEmails != nil ||
+			out.Assignments != nil || out.MemberOf != nil || out.AzureRoles != nil {
 			r.ServicePrincipal = out
 		}
 	}

@@ -375,11 +375,19 @@ func blocksOf(r *appreg.Registration, notes map[string][]string) []block {
 	add("instanceLock", optBool(r.InstanceLock))
 	if sp := r.ServicePrincipal; sp != nil {
 		add("servicePrincipal", newObj().boolean("create", sp.Create).boolean("assignmentRequired", sp.AssignmentRequired).
-			set("tags", strList(sp.Tags)).set("notificationEmails", strList(sp.NotificationEmails)).node())
+			set("tags", strList(sp.Tags)).set("notificationEmails", strList(sp.NotificationEmails)).
+			set("assignments", objList(sp.Assignments, assignmentNode)).
+			set("memberOf", memberOfNode(sp.MemberOf)).
+			set("azureRoles", objList(sp.AzureRoles, func(r appreg.AzureRole) *yaml.Node {
+				return newObj().set("role", scalar(r.Role)).set("scope", scalar(r.Scope)).node()
+			})).node())
 	} else {
 		add("servicePrincipal", nil)
 	}
 	add("credentials", credentialsNode(r.Credentials))
+	if r.Advice != nil {
+		add("advice", newObj().set("ignore", strList(nonNilList(r.Advice.Ignore))).flow())
+	}
 	return blocks
 }
 

@@ -105,6 +105,7 @@ credentials:
         - github: {repo: contoso/payments, environment: production, secret: AZURE_CLIENT_SECRET}
         - githubOrg: {org: contoso, secret: PAYMENTS_SECRET, visibility: selected, repos: [payments, billing]}
     - name: defaults
+advice: {ignore: [AR006]}
 `
 
 // TestEncodeRoundTrip parses registrations, encodes them and parses the
@@ -168,7 +169,7 @@ func TestEncodeKeyOrder(t *testing.T) {
 	}
 	want := []string{"apiVersion", "name", "displayName", "adopt", "description", "notes", "serviceManagementReference",
 		"audience", "owners", "tags", "identifierUris", "web", "spa", "publicClient", "api", "appRoles", "permissions",
-		"optionalClaims", "groupMembershipClaims", "info", "instanceLock", "servicePrincipal", "credentials"}
+		"optionalClaims", "groupMembershipClaims", "info", "instanceLock", "servicePrincipal", "credentials", "advice"}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)
 	}

@@ -164,6 +164,10 @@ func (rd *regDecoder) decode(o *object) {
 	r.InstanceLock = o.boolean("instanceLock")
 	rd.servicePrincipal(o)
 	rd.credentials(o)
+	if a := o.object("advice"); a != nil {
+		r.Advice = &appreg.AdviceSettings{Source: rd.pos(o.keyNode("advice"))}
+		r.Advice.Ignore = rd.adviceIDs(a, "advice.ignore")
+	}
 }
 
 // apiVersion checks that the file declares the supported format version.
@@ -290,6 +294,9 @@ func (rd *regDecoder) servicePrincipal(o *object) {
 			rd.first(dups, strings.ToLower(e), nodes[i], fmt.Sprintf("notification email %q", e))
 		}
 	}
+	rd.assignments(sp, out)
+	rd.memberOf(sp, out)
+	rd.azureRoles(sp, out)
 	rd.r.ServicePrincipal = out
 }
 

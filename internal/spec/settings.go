@@ -89,6 +89,11 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 			s.Defaults.Tags = list
 		}
 	}
+	if a := o.object("advice"); a != nil {
+		s.Advice = appreg.AdviceSettings{Source: d.pos(o.keyNode("advice"))}
+		s.Advice.Ignore = d.adviceIDs(a, "advice.ignore")
+		s.Advice.Errors = d.adviceIDs(a, "advice.errors")
+	}
 	if del := o.object("deletion"); del != nil {
 		if b := del.boolean("allow"); b != nil {
 			s.Deletion.Allow = *b
@@ -104,6 +109,9 @@ func parseSettings(file string, data []byte) (appreg.Settings, diag.Diagnostics)
 	}
 	if p := o.object("policy"); p != nil {
 		policy(d, p, &s.Policy)
+	}
+	if az := o.object("azure"); az != nil {
+		azureSettings(d, az, &s.Azure)
 	}
 	if l := o.object("limits"); l != nil {
 		limits(d, l, &s.Limits)
@@ -210,6 +218,16 @@ func policy(d *decoder, p *object, out *appreg.Policy) {
 				continue
 			}
 			out.Privileged = append(out.Privileged, pat)
+		}
+	}
+	if list, nodes := p.strings("privilegedAzureRoles"); list != nil {
+		out.PrivilegedAzureRoles = []string{}
+		for i, role := range list {
+			if strings.TrimSpace(role) == "" {
+				d.report(nodes[i], "a role in policy.privilegedAzureRoles is empty", "write an Azure role name such as Owner, or remove the entry")
+				continue
+			}
+			out.PrivilegedAzureRoles = append(out.PrivilegedAzureRoles, role)
 		}
 	}
 	if sec := p.object("secrets"); sec != nil {

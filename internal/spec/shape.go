@@ -34,8 +34,9 @@ var registrationShape = shape{
 		"web": kObject, "spa": kObject, "publicClient": kObject, "api": kObject,
 		"appRoles": kObjectList, "permissions": kObjectList, "optionalClaims": kObject,
 		"groupMembershipClaims": kString, "info": kObject, "instanceLock": kBool,
-		"servicePrincipal": kObject, "credentials": kObject,
+		"servicePrincipal": kObject, "credentials": kObject, "advice": kObject,
 	},
+	"advice":            {"ignore": kStringList},
 	"adopt":             {"appId": kString},
 	"web":               {"homePageUrl": kString, "logoutUrl": kString, "redirectUris": kStringList, "implicitGrant": kObject},
 	"web.implicitGrant": {"accessTokens": kBool, "idTokens": kBool},
@@ -57,8 +58,11 @@ var registrationShape = shape{
 	"info":                         {"marketingUrl": kString, "privacyStatementUrl": kString, "supportUrl": kString, "termsOfServiceUrl": kString},
 	"servicePrincipal": {
 		"create": kBool, "assignmentRequired": kBool, "tags": kStringList, "notificationEmails": kStringList,
+		"assignments": kObjectList, "memberOf": kStringList, "azureRoles": kObjectList,
 	},
-	"credentials": {"federated": kObjectList, "secrets": kObjectList},
+	"servicePrincipal.assignments[]": {"group": kString, "user": kString, "role": kString},
+	"servicePrincipal.azureRoles[]":  {"role": kString, "scope": kString},
+	"credentials":                    {"federated": kObjectList, "secrets": kObjectList},
 	"credentials.federated[]": {
 		"name": kString, "github": kObject, "issuer": kString, "subject": kString,
 		"audiences": kStringList, "description": kString,
@@ -84,14 +88,16 @@ var optionalClaimKeys = map[string]kind{
 var settingsShape = shape{
 	"": {
 		"apiVersion": kString, "tenantId": kString, "namePrefix": kString, "registrations": kString,
-		"defaults": kObject, "deletion": kObject, "policy": kObject, "limits": kObject,
+		"defaults": kObject, "deletion": kObject, "policy": kObject, "azure": kObject, "limits": kObject, "advice": kObject,
 	},
+	"azure":    {"scopes": kStringList},
 	"limits":   {"maxFileSize": kString},
+	"advice":   {"ignore": kStringList, "errors": kStringList},
 	"defaults": {"audience": kString, "instanceLock": kBool, "owners": kStringList, "tags": kStringList},
 	"deletion": {"allow": kBool, "maxPerRun": kInt},
 	"policy": {
 		"reviewers": kObjectMap, "require": kStringMap, "privileged": kStringList,
-		"secrets": kObject, "redirectUris": kObject,
+		"privilegedAzureRoles": kStringList, "secrets": kObject, "redirectUris": kObject,
 	},
 	"policy.reviewers.*":  {"teams": kStringList, "users": kStringList, "required": kInt},
 	"policy.secrets":      {"maxLifetime": kDuration},

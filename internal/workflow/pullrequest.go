@@ -54,6 +54,7 @@ func (r *run) plan(ctx context.Context, pr *PullRequest, review bool) error {
 	}
 	r.rep.Plan = p
 	r.rep.annotate(p.Diagnostics)
+	r.rep.annotate(adviceWarnings(p))
 	r.logText("Plan", func(b *strings.Builder) error { return render.PlanText(b, p, render.Options{}) })
 
 	ro := render.Options{Repo: r.ev.Repo, Commit: sha}
@@ -79,6 +80,9 @@ func (r *run) plan(ctx context.Context, pr *PullRequest, review bool) error {
 	}
 	r.summary(summary)
 	r.output("has-changes", strconv.FormatBool(p.HasChanges()))
+	if r.drift {
+		errs = append(errs, r.reportDrift(ctx, p))
+	}
 	if n := render.ErrorCount(p.Diagnostics); n > 0 {
 		errs = append(errs, &PlanErrorsError{Errors: n})
 	}

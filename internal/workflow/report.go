@@ -55,6 +55,9 @@ type Deps struct {
 	// Now is the clock (nil: time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Issues keeps the drift issue of scheduled plans (command drift, or
+	// plan on schedule); nil leaves drift to the log and step summary.
+	Issues DriftIssues
 }
 
 // Level says how a Note is shown: Info as a log line, Warning as a warning

@@ -23,6 +23,9 @@ const (
 	CommandApply    = "apply"
 	CommandValidate = "validate"
 	CommandRotate   = "rotate"
+	// CommandDrift plans the default branch and keeps the drift issue
+	// (ReportDrift); plan on a schedule event does the same.
+	CommandDrift = "drift"
 )
 
 // run is one execution of a use-case for one event.
@@ -31,6 +34,8 @@ type run struct {
 	ev  Event
 	rep *Report
 	log *slog.Logger
+	// drift is set when the plan keeps the drift issue.
+	drift bool
 }
 
 func newRun(d Deps, ev Event) *run {
@@ -99,7 +104,7 @@ func Route(ev Event) (use, why string, err error) {
 		}
 		return UseApply, "", nil
 	case "schedule", "workflow_dispatch":
-		return "", "", fmt.Errorf("command auto has nothing to choose on %s events: set the command input to plan, apply, rotate or validate", ev.Name)
+		return "", "", fmt.Errorf("command auto has nothing to choose on %s events: set the command input to plan, apply, rotate, validate or drift", ev.Name)
 	case "":
 		return "", "", errors.New("GITHUB_EVENT_NAME is not set: run appreg action inside GitHub Actions, or set the command input")
 	}
@@ -119,7 +124,14 @@ func (r *run) route(ctx context.Context, command string) error {
 	case CommandRotate:
 		return r.rotate(ctx)
 	case CommandPlan:
+		r.drift = pr == nil && ev.Name == "schedule"
 		return r.plan(ctx, pr, ev.Name == "pull_request_review")
+	case CommandDrift:
+		if pr != nil {
+			return fmt.Errorf("command drift refuses to run on %s events: it reports how the tenant differs from the default branch; run it on schedule or workflow_dispatch", ev.Name)
+		}
+		r.drift = true
+		return r.plan(ctx, nil, false)
 	case CommandApply:
 		if ev.Name == "pull_request" || ev.Name == "pull_request_target" || ev.Name == "pull_request_review" {
 			return fmt.Errorf("command apply refuses to run on %s events: it would apply files nobody merged; apply on push to the default branch", ev.Name)
@@ -127,7 +139,7 @@ func (r *run) route(ctx context.Context, command string) error {
 		return r.apply(ctx)
 	case CommandAuto:
 	default:
-		return fmt.Errorf("command %q: want auto, plan, apply, validate or rotate", command)
+		return fmt.Errorf("command %q: want auto, plan, apply, validate, rotate or drift", command)
 	}
 	use, why, err := Route(ev)
 	switch {

@@ -105,6 +105,7 @@ func planObserved(ctx context.Context, g Reader, loaded *spec.Result, now func()
 		return nil, nil, err
 	}
 	p := plan.Compute(plan.Input{Settings: loaded.Settings, Desired: desired, Observed: observed, Catalogs: catalogs, Self: self, Now: now(), Base: base})
+	attachAdvice(p, loaded.Settings, desired, observed)
 	if len(ownerDiags) > 0 {
 		// Registrations with unknown owners cannot be planned correctly.
 		bad := map[string]bool{}

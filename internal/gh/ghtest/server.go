@@ -47,6 +47,7 @@ type Server struct {
 	repos     map[string]*repo // by lower-case "owner/name"
 	reposByID map[int64]*repo
 	comments  []*comment
+	issues    map[string][]*Issue   // by lower-case "owner/name"
 	teams     map[string]membership // by lower-case "org/slug/user"
 	secrets   map[string]*storedSecret
 	keys      map[string]*keyPair // by secret scope
@@ -86,6 +87,7 @@ func New(opts ...Option) *Server {
 		apps:      map[int64]*rsa.PublicKey{},
 		repos:     map[string]*repo{},
 		reposByID: map[int64]*repo{},
+		issues:    map[string][]*Issue{},
 		teams:     map[string]membership{},
 		secrets:   map[string]*storedSecret{},
 		keys:      map[string]*keyPair{},
@@ -122,6 +124,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	h("GET /repos/{owner}/{repo}/branches/{branch}", s.getBranch)
 	h("GET /_codeload/{owner}/{repo}/legacy.tar.gz/{ref}", s.getCodeload)
 
+	s.issueRoutes(h)
 	h("GET /repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
 	h("POST /repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
 	h("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)

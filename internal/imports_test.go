@@ -44,10 +44,12 @@ var allowed = map[string][]string{
 	// writes the JSON documents render owns; the webhook server only calls
 	// workflow. Neither knows the other.
 	"action":  {"workflow" /* + */, "render", "diag"},
-	"webhook": {"workflow"},
+	"webhook": {"workflow", "store"},
 	"arm":     {"appreg"},
 	"store":   {},
-	"cli":     nil, // the composition root may import everything
+	// redistest runs a redis-server for the tests of store and cmd/appreg.
+	"store/redistest": {},
+	"cli":             nil, // the composition root may import everything
 	// Test helpers: the recording fakes of workflow's ports.
 	"workflow/workflowtest": {"workflow", "policy", "spec", "diag"},
 	"apply/applytest":       {"appreg", "catalog"},
@@ -59,6 +61,7 @@ var confined = map[string][]string{
 	"github.com/microsoftgraph/":                             {"graph", "emulator/sdktest"},
 	"github.com/google/go-github/":                           {"gh"},
 	"github.com/bradleyfalzon/ghinstallation":                {"gh"},
+	"github.com/redis/go-redis/":                             {"store"},
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/": {"arm"},
 }
 

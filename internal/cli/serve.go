@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +21,9 @@ import (
 	"github.com/appreg/appreg/internal/appreg"
 	"github.com/appreg/appreg/internal/gh"
 	"github.com/appreg/appreg/internal/graph"
+	"github.com/appreg/appreg/internal/render"
 	"github.com/appreg/appreg/internal/spec"
+	"github.com/appreg/appreg/internal/store"
 	"github.com/appreg/appreg/internal/webhook"
 	"github.com/appreg/appreg/internal/workflow"
 )
@@ -49,16 +52,31 @@ type serveConfig struct {
 	shutdownWindow time.Duration
 	// org is the organisation policy (APPREG_ORG_POLICY; nil: none).
 	org *appreg.OrgPolicy
+	// store is "memory" (or empty) or a Redis URL; lease, maxAttempts and
+	// retryBackoff tune it.
+	store        string
+	lease        time.Duration
+	maxAttempts  int
+	retryBackoff time.Duration
 }
 
 // newWebhookServer wires the webhook server: deliveries verified with the
-// secret, jobs run by package workflow with the installation's client and
-// the server's Entra identity.
-func newWebhookServer(c serveConfig) *webhook.Server {
+// secret and queued in the store, jobs run by package workflow with the
+// installation's client and the server's Entra identity, Graph and GitHub
+// requests counted in the metrics.
+func newWebhookServer(ctx context.Context, c serveConfig) (*webhook.Server, error) {
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	metrics := webhook.NewMetrics(st.Depth)
+	c.httpClient = instrument(c.httpClient, metrics, "graph")
+	c.githubHTTP = instrument(c.githubHTTP, metrics, "github")
 	inst := &installations{c: c, clients: map[int64]*gh.Client{}}
 	runner := &webhook.WorkflowRunner{
 		Checkout: inst.checkout,
 		TempDir:  c.tempDir,
+		Metrics:  metrics,
 		Logger:   c.logger,
 		Deps: func(_ context.Context, j webhook.Job, workspace string) (workflow.Deps, error) {
 			// The installation's own client, which refreshes its token
@@ -95,13 +113,55 @@ func newWebhookServer(c serveConfig) *webhook.Server {
 		},
 	}
 	return webhook.New(webhook.Options{
-		Verify:        func(r *http.Request) (string, string, []byte, error) { return gh.VerifyWebhook(r, c.secret) },
-		Run:           runner.Run,
-		Sync:          c.sync,
-		MaxConcurrent: c.maxConcurrent,
-		JobTimeout:    c.jobTimeout,
-		Logger:        c.logger,
-	})
+		Verify:     func(r *http.Request) (string, string, []byte, error) { return gh.VerifyWebhook(r, c.secret) },
+		Run:        runner.Run,
+		Parked:     inst.parked,
+		Store:      st,
+		Sync:       c.sync,
+		Metrics:    metrics,
+		JobTimeout: c.jobTimeout,
+		Logger:     c.logger,
+	}), nil
+}
+
+// openStore opens the queue c.store names: the memory store, or Redis.
+func openStore(ctx context.Context, c serveConfig) (webhook.Store, error) {
+	o := store.Options{MaxConcurrent: c.maxConcurrent, MaxAttempts: c.maxAttempts, Backoff: c.retryBackoff, Logger: c.logger}
+	switch {
+	case c.store == "" || c.store == "memory":
+		return store.NewMemory(store.MemoryOptions{Options: o, Sync: c.sync}), nil
+	case strings.HasPrefix(c.store, "redis://") || strings.HasPrefix(c.store, "rediss://"):
+		var password string
+		if c.getenv != nil {
+			password = c.getenv("APPREG_REDIS_PASSWORD")
+		}
+		r, err := store.NewRedis(ctx, store.RedisOptions{Options: o, URL: c.store, Password: password, Lease: c.lease})
+		if err != nil {
+			return nil, fmt.Errorf("opening the store %s: %w", redactedURL(c.store), err)
+		}
+		return r, nil
+	}
+	return nil, fmt.Errorf("--store %s: want memory, or a Redis URL (redis://host:6379/0, rediss:// for TLS)", redactedURL(c.store))
+}
+
+// redactedURL shows a store URL without its password.
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(not a URL)"
+	}
+	return u.Redacted()
+}
+
+// instrument returns a copy of hc (nil: the default client) whose requests
+// the metrics count as api's.
+func instrument(hc *http.Client, m *webhook.Metrics, api string) *http.Client {
+	c := &http.Client{}
+	if hc != nil {
+		*c = *hc
+	}
+	c.Transport = m.Transport(api, c.Transport)
+	return c
 }
 
 // redactor replaces the values in text with ***.
@@ -151,6 +211,31 @@ func (i *installations) client(id int64) (*gh.Client, error) {
 	return c, nil
 }
 
+// parked tells the pull request of a job that appreg serve gave up on it:
+// the job's own, or for a push the merged pull request of its commit.
+func (i *installations) parked(ctx context.Context, j webhook.Job, attempts int, err error) {
+	log := i.c.logger.With("repo", j.Repo, "delivery", j.Delivery)
+	c, cerr := i.client(j.InstallationID)
+	if cerr != nil {
+		log.Error("telling the pull request a job was parked", "error", cerr)
+		return
+	}
+	number := j.PR
+	if number == 0 {
+		prs, perr := c.PullRequestsForCommit(ctx, j.Repo, j.SHA)
+		if perr != nil || len(prs) == 0 {
+			log.Warn("a parked push has no pull request to tell", "sha", j.SHA, "error", perr)
+			return
+		}
+		number = prs[0].Number
+	}
+	body := render.ParkedMarkdown(render.MessageTitle("appreg", j.Repo, j.SHA), j.Event.Name, j.Delivery, attempts,
+		redactor(i.c.clientSecret)(err.Error()))
+	if _, cerr := c.CreateComment(ctx, j.Repo, number, body); cerr != nil {
+		log.Error("telling the pull request a job was parked", "pr", number, "error", cerr)
+	}
+}
+
 // checkout downloads repo at sha into dir.
 func (i *installations) checkout(ctx context.Context, id int64, repo, sha, dir string) error {
 	c, err := i.client(id)
@@ -173,6 +258,8 @@ func runServe(ctx context.Context, e *factory, args []string) error {
 	fs.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long running jobs may take to finish before they are cancelled")
 	fs.DurationVar(&jobTimeout, "job-timeout", 15*time.Minute, "the deadline of one delivery's run (download, plan, apply); /healthz reports a run still going at twice this")
 	fs.BoolVar(&verbose, "v", false, "log at debug level (includes the Action's log of each run)")
+	var st storeFlags
+	st.register(fs, e.getenv)
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
@@ -181,6 +268,7 @@ func runServe(ctx context.Context, e *factory, args []string) error {
 		return err
 	}
 	c.graphURL, c.maxConcurrent, c.shutdownWindow, c.jobTimeout = graphURL, maxConcurrent, shutdown, jobTimeout
+	c.store, c.lease, c.maxAttempts, c.retryBackoff = st.url, st.lease, st.maxAttempts, st.retryBackoff
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
@@ -196,11 +284,14 @@ func runServe(ctx context.Context, e *factory, args []string) error {
 // serve serves on ln until ctx is cancelled (SIGINT, SIGTERM), then stops
 // accepting deliveries and gives running jobs c.shutdownWindow to finish.
 func serve(ctx context.Context, c serveConfig, ln net.Listener) error {
-	whs := newWebhookServer(c)
+	whs, err := newWebhookServer(ctx, c)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{Handler: whs.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	c.logger.Info("appreg serve listening", "addr", ln.Addr().String(), "app_id", c.appID, "tenant", c.tenantID)
+	c.logger.Info("appreg serve listening", "addr", ln.Addr().String(), "app_id", c.appID, "tenant", c.tenantID, "store", storeName(c.store))
 	select {
 	case err := <-errc:
 		return err
@@ -283,4 +374,29 @@ func envOr(getenv func(string) string, k, def string) string {
 		return v
 	}
 	return def
+}
+
+// storeFlags are appreg serve's queue settings.
+type storeFlags struct {
+	url                 string
+	lease, retryBackoff time.Duration
+	maxAttempts         int
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&s.url, "store", envOr(getenv, "APPREG_STORE", "memory"),
+		"where jobs are queued (env APPREG_STORE): memory (one replica), or a Redis URL redis://[:password@]host:6379/0 "+
+			"or rediss:// for several replicas; the password may come from APPREG_REDIS_PASSWORD")
+	fs.DurationVar(&s.lease, "lease", 30*time.Second, "Redis store: how long a repository's lease lasts unrenewed; a stopped replica's jobs are taken over after it")
+	fs.IntVar(&s.maxAttempts, "max-attempts", 3, "runs of a failing job before it is parked and its pull request told")
+	fs.DurationVar(&s.retryBackoff, "retry-backoff", 5*time.Second, "the wait before a failed job's first retry; it doubles for each next one")
+}
+
+// storeName is the store for the log: memory, or the Redis URL without its
+// password.
+func storeName(s string) string {
+	if s == "" || s == "memory" {
+		return "memory"
+	}
+	return redactedURL(s)
 }

@@ -19,8 +19,9 @@ func TestServeRefusesHugeRegistrationFiles(t *testing.T) {
 		files[name] = append([]byte("apiVersion: appreg/v1\nname: huge\ndisplayName: Huge\n"), pad...)
 	}
 	s.github.SetTree(serveRepo, serveHead, files)
-	// Invalid files fail the job: in sync mode, a 500.
-	if code := s.deliver("pull_request.opened.json", "pull_request", "d-huge"); code != http.StatusInternalServerError {
+	// Invalid files are reported on the pull request, not retried: the job
+	// is done (in sync mode, 202).
+	if code := s.deliver("pull_request.opened.json", "pull_request", "d-huge"); code != http.StatusAccepted {
 		t.Fatalf("answered %d\n%s", code, s.logs)
 	}
 	comments := s.github.Comments(serveRepo, 2)

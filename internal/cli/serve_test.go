@@ -24,6 +24,7 @@ import (
 	"github.com/appreg/appreg/internal/emulator"
 	"github.com/appreg/appreg/internal/gh/ghtest"
 	"github.com/appreg/appreg/internal/spec"
+	"github.com/appreg/appreg/internal/store/redistest"
 	"github.com/appreg/appreg/internal/webhook"
 	"github.com/appreg/appreg/internal/workflow"
 )
@@ -120,7 +121,7 @@ func operatorCredential(emu *emulator.Server, tenant string) (azcore.TokenCreden
 	})
 }
 
-func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
+func newServeEnv(t *testing.T, tenant string, sync bool, opts ...func(*serveConfig)) *serveEnv {
 	t.Helper()
 	emu := startTenant(t)
 	github := ghtest.New()
@@ -150,7 +151,13 @@ func newServeEnv(t *testing.T, tenant string, sync bool) *serveEnv {
 		logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		getenv: func(k string) string { return env[k] },
 	}
-	whs := newWebhookServer(c)
+	for _, o := range opts {
+		o(&c)
+	}
+	whs, err := newWebhookServer(t.Context(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(whs.Handler())
 	t.Cleanup(srv.Close)
 	return &serveEnv{t: t, whs: whs, emu: emu, github: github, url: srv.URL, logs: logs}
@@ -410,4 +417,122 @@ func TestServeAsync(t *testing.T) {
 		t.Errorf("appreg/plan = %q", st["appreg/plan"])
 	}
 	s.noSecrets()
+}
+
+// TestServeParked: a job failing every attempt is parked and its pull
+// request says so, with the last error and how to run it again.
+func TestServeParked(t *testing.T) {
+	t.Parallel()
+	s := newServeEnv(t, "", false, func(c *serveConfig) { c.maxAttempts, c.retryBackoff = 2, time.Millisecond })
+	s.github.FailNext(http.MethodGet, "/tarball/", http.StatusNotFound)
+	s.github.FailNext(http.MethodGet, "/tarball/", http.StatusNotFound)
+	if code := s.deliver("pull_request.opened.json", "pull_request", "d-parked"); code != http.StatusAccepted {
+		t.Fatalf("pull_request answered %d", code)
+	}
+	if err := s.whs.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	comments := s.github.Comments(serveRepo, 2)
+	if len(comments) != 1 {
+		t.Fatalf("comments: %+v\n%s", comments, s.logs)
+	}
+	for _, want := range []string{"gave up on this pull\\_request event after 2 attempts", "reading the repository", "d-parked", "redeliver"} {
+		if !strings.Contains(comments[0].Body, want) {
+			t.Errorf("the parked comment lacks %q:\n%s", want, comments[0].Body)
+		}
+	}
+	s.noSecrets()
+}
+
+// TestServeRedisStore runs the server over Redis: a delivery is queued in
+// the stream, run, and its pull request commented.
+func TestServeRedisStore(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t, redistest.Password("redis-pw"))
+	s := newServeEnv(t, "", false, func(c *serveConfig) {
+		c.store = "redis://" + srv.Addr
+		getenv := c.getenv
+		c.getenv = func(k string) string {
+			if k == "APPREG_REDIS_PASSWORD" {
+				return "redis-pw"
+			}
+			return getenv(k)
+		}
+	})
+	if code := s.deliver("pull_request.opened.json", "pull_request", "d-redis"); code != http.StatusAccepted {
+		t.Fatalf("pull_request answered %d\n%s", code, s.logs)
+	}
+	if code := s.deliver("pull_request.opened.json", "pull_request", "d-redis"); code != http.StatusOK {
+		t.Errorf("the same delivery again answered %d", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(s.github.Comments(serveRepo, 2)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.whs.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if comments := s.github.Comments(serveRepo, 2); len(comments) != 1 || !strings.Contains(comments[0].Body, "<!-- appreg:plan -->") {
+		t.Fatalf("comments: %+v\n%s", comments, s.logs)
+	}
+	if strings.Contains(s.logs.String(), "redis-pw") {
+		t.Error("the Redis password is in the server's log")
+	}
+}
+
+func TestOpenStore(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t, redistest.Password("s3cret"))
+	tests := []struct{ name, store, wantErr string }{
+		{"default", "", ""},
+		{"memory", "memory", ""},
+		{"redis", "redis://:s3cret@" + srv.Addr + "/0", ""},
+		{"wrong password", "redis://:wrong-pw@" + srv.Addr, "opening the store redis://:xxxxx@"},
+		{"not a store", "postgres://admin:s3cret@db:5432/appreg", "--store postgres://admin:xxxxx@db:5432/appreg: want memory, or a Redis URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st, err := openStore(t.Context(), serveConfig{store: tt.store, logger: slog.New(slog.DiscardHandler)})
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.Shutdown(t.Context())
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "wrong-pw") {
+				t.Errorf("the error shows a password: %v", err)
+			}
+		})
+	}
+}
+
+// TestServeInvalidFilesNotRetried: registration files with errors are
+// reported once; running again would find the same files.
+func TestServeInvalidFilesNotRetried(t *testing.T) {
+	t.Parallel()
+	s := newServeEnv(t, "", false, func(c *serveConfig) { c.maxAttempts, c.retryBackoff = 3, time.Millisecond })
+	files := repoTree(t)
+	files["registrations/broken.yaml"] = []byte("apiVersion: appreg/v1\nname: Not A Name!\ndisplayName: Broken\n")
+	s.github.SetTree(serveRepo, serveHead, files)
+	if code := s.deliver("pull_request.opened.json", "pull_request", "d-invalid"); code != http.StatusAccepted {
+		t.Fatalf("pull_request answered %d", code)
+	}
+	if err := s.whs.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	downloads := 0
+	for _, r := range s.github.Requests() {
+		if strings.Contains(r.Path, "/tarball/") {
+			downloads++
+		}
+	}
+	comments := s.github.Comments(serveRepo, 2)
+	if downloads != 1 || len(comments) != 1 || strings.Contains(comments[0].Body, "gave up") || !strings.Contains(comments[0].Body, "broken.yaml") {
+		t.Errorf("%d downloads, comments %+v; want one run reporting broken.yaml", downloads, comments)
+	}
 }

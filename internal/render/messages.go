@@ -58,6 +58,15 @@ func FailureMarkdown(title, headline, err, runURL string, plan bool) string {
 	})
 }
 
+// ParkedMarkdown tells a pull request that appreg serve gave up on one of
+// its events (a delivery) after attempts runs failed; err is the last
+// error, redacted.
+func ParkedMarkdown(title, event, delivery string, attempts int, err string) string {
+	return exec("parked", map[string]any{
+		"Title": title, "Event": event, "Delivery": code(delivery), "Attempts": plural(attempts, "attempt", "attempts"), "Error": err,
+	})
+}
+
 // ForkMarkdown answers a pull request from a fork, which is not planned;
 // diags are its files' problems, valid the number of registrations.
 func ForkMarkdown(title string, diags diag.Diagnostics, valid int) string {

@@ -26,6 +26,9 @@ type WorkflowRunner struct {
 	Config string
 	// TempDir is where the runs' folders go (empty: os.TempDir()).
 	TempDir string
+	// Metrics count the client secrets each run created or rotated (nil:
+	// none).
+	Metrics *Metrics
 	Logger  *slog.Logger
 }
 
@@ -56,11 +59,47 @@ func (a *WorkflowRunner) Run(ctx context.Context, j Job) error {
 	d.Logger = log.With("delivery", j.Delivery)
 	rep, err := workflow.Run(ctx, d, workflow.CommandAuto, j.Event)
 	logReport(d.Logger, rep, d.Redact)
+	if a.Metrics != nil {
+		a.Metrics.Secrets(secretOutcomes(rep))
+	}
+	if invalid := (*workflow.InvalidFilesError)(nil); errors.As(err, &invalid) && err.Error() == invalid.Error() {
+		// Reported on the pull request and its commit (and nothing else
+		// failed): running it again finds the same files.
+		d.Logger.Warn("the registration files have errors: reported, not retried", "error", err)
+		return nil
+	}
 	if err != nil && d.Redact != nil {
 		// The error goes to the server's log, which no runner masks.
 		return errors.New(d.Redact(err.Error()))
 	}
 	return err
+}
+
+// secretOutcomes counts the client secrets a run created or rotated and
+// delivered, and those that failed.
+func secretOutcomes(rep *workflow.Report) (rotated, failed int) {
+	if rep == nil {
+		return 0, 0
+	}
+	count := func(errText, newKey string) {
+		switch {
+		case errText != "":
+			failed++
+		case newKey != "":
+			rotated++
+		}
+	}
+	if rep.Result != nil {
+		for _, o := range rep.Result.Secrets {
+			count(o.Error, o.NewKeyID)
+		}
+	}
+	if rep.Rotation != nil {
+		for _, o := range rep.Rotation.Outcomes {
+			count(o.Error, o.NewKeyID)
+		}
+	}
+	return rotated, failed
 }
 
 // logReport writes a run's report to the server's log: notes and

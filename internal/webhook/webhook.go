@@ -3,14 +3,17 @@
 // GitHub Action would run for the same event.
 //
 // The Handler only verifies, parses, routes and enqueues (STYLE.md rule
-// 16): it checks X-Hub-Signature-256, answers 202 at once for the events
-// appreg acts on (pull_request opened, synchronize and reopened,
-// pull_request_review, push to the default branch) and 200 for the others,
-// drops deliveries it has seen (GitHub redelivers on timeouts and on
-// request), and hands a Job to a Queue. The Queue runs one repository's
-// jobs in order, one at a time (two applies of one repository must never
-// race), and different repositories' jobs concurrently, up to a bound. In
-// Sync mode the Handler runs the job before answering, for tests.
+// 16): it checks X-Hub-Signature-256, answers 202 for the events appreg
+// acts on (pull_request opened, synchronize and reopened,
+// pull_request_review, push to the default branch) once its Store has the
+// job, and 200 for the others. The Store (package store: in memory for one
+// replica, Redis for several) drops deliveries it has already queued
+// (GitHub redelivers on timeouts and on request), runs one repository's
+// jobs in order and one at a time (two applies of one repository must
+// never race), different repositories' side by side, retries a failed job
+// and parks it when every attempt failed (Options.Parked tells its pull
+// request). In Sync mode the Handler runs the job before answering, for
+// tests. /healthz, /readyz and /metrics serve probes and Prometheus.
 //
 // WorkflowRunner is the job: it reads the repository at the event's commit
 // into a temporary folder and runs package workflow's use-case for the
@@ -24,11 +27,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/appreg/appreg/internal/store"
 	"github.com/appreg/appreg/internal/workflow"
 )
 
@@ -62,7 +65,17 @@ type Verifier func(r *http.Request) (event, delivery string, payload []byte, err
 type Options struct {
 	Verify Verifier
 	Run    Runner
-	// Sync runs each job inside the request, before answering (tests).
+	// Parked is told about a job whose every attempt failed, after its
+	// last one (package cli comments on the pull request); nil: logged.
+	Parked func(ctx context.Context, j Job, attempts int, err error)
+	// Store queues the jobs: store.Redis for several replicas; nil, a
+	// store.Memory from MaxConcurrent, MaxPending, Remember, MaxAttempts,
+	// RetryBackoff and Sync.
+	Store Store
+	// Metrics counts what the server does (nil: new ones).
+	Metrics *Metrics
+	// Sync runs each job inside the request, before answering (tests;
+	// the memory store only: with Store set, its own Sync must match).
 	Sync bool
 	// MaxConcurrent bounds the repositories worked on at once (default
 	// 4); MaxPending the jobs waiting (default 1000: beyond, 503 and
@@ -71,6 +84,11 @@ type Options struct {
 	// Remember is how many delivery ids are kept to drop duplicates
 	// (default 10,000).
 	Remember int
+	// MaxAttempts and RetryBackoff: a failed job runs again after
+	// RetryBackoff (doubling) until MaxAttempts runs (default 1: today's
+	// memory store never retries; cli sets 3).
+	MaxAttempts  int
+	RetryBackoff time.Duration
 	// MaxConcurrentReads bounds the request bodies read at once (default
 	// 4): each may be up to GitHub's 25 MB, and a body is read before its
 	// signature can be checked.
@@ -82,23 +100,24 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
-// Server is the webhook endpoint and its queue.
+// Server is the webhook endpoint over its queue.
 type Server struct {
-	o     Options
-	log   *slog.Logger
-	seen  *lru
-	queue *Queue
-	reads chan struct{} // bounds the bodies read at once
+	o       Options
+	log     *slog.Logger
+	store   Store
+	metrics *Metrics
+	reads   chan struct{} // bounds the bodies read at once
+
+	mu      sync.Mutex
+	shut    bool
+	running map[string]running // by delivery id
 }
 
-// New returns a Server; its queue starts empty and accepts jobs until
-// Shutdown.
+// New returns a Server and starts its store's workers; the store accepts
+// jobs until Shutdown.
 func New(o Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Remember <= 0 {
-		o.Remember = 10_000
 	}
 	if o.MaxConcurrentReads <= 0 {
 		o.MaxConcurrentReads = 4
@@ -106,43 +125,79 @@ func New(o Options) *Server {
 	if o.JobTimeout <= 0 {
 		o.JobTimeout = 15 * time.Minute
 	}
-	s := &Server{o: o, log: o.Logger, seen: newLRU(o.Remember), reads: make(chan struct{}, o.MaxConcurrentReads)}
-	// A delivery whose job failed is forgotten, so that redelivering it
-	// (GitHub keeps its id) runs it again.
-	run := func(ctx context.Context, j Job) error {
-		err := o.Run(ctx, j)
-		if err != nil && j.Delivery != "" {
-			s.seen.remove(j.Delivery)
-		}
-		return err
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 1
 	}
-	s.queue = NewQueue(run, o.MaxConcurrent, o.MaxPending, o.Logger)
-	s.queue.jobTimeout = o.JobTimeout
+	if o.Store == nil {
+		o.Store = store.NewMemory(store.MemoryOptions{
+			Options:    store.Options{MaxConcurrent: o.MaxConcurrent, MaxAttempts: o.MaxAttempts, Backoff: o.RetryBackoff, Logger: o.Logger},
+			MaxPending: o.MaxPending, Remember: o.Remember, Sync: o.Sync,
+		})
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(o.Store.Depth)
+	}
+	s := &Server{o: o, log: o.Logger, store: o.Store, metrics: o.Metrics,
+		reads: make(chan struct{}, o.MaxConcurrentReads), running: map[string]running{}}
+	s.store.Start(handler{s})
 	return s
 }
 
-// Handler serves POST / and POST /webhook (deliveries) and GET /healthz.
+// Handler serves POST / and POST /webhook (deliveries), GET /healthz (the
+// process works: 503 when shutting down or a job is stuck), GET /readyz
+// (it can take deliveries: 503 also while the store is unreachable) and
+// GET /metrics (Prometheus).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhook", s.deliver)
 	mux.HandleFunc("POST /{$}", s.deliver)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if s.queue.closed() {
+		if s.closed() {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
-		if stuck := s.queue.stuck(time.Now()); len(stuck) > 0 {
+		if stuck := s.stuck(time.Now()); len(stuck) > 0 {
 			http.Error(w, "stuck: "+strings.Join(stuck, "; "), http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", s.metrics.Handler())
 	return mux
 }
 
-// Shutdown stops accepting jobs and waits for the queued and running ones
-// until ctx is done; then it cancels them and returns ctx's error.
-func (s *Server) Shutdown(ctx context.Context) error { return s.queue.Shutdown(ctx) }
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.closed() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("not ready: the store is unreachable", "error", err)
+		http.Error(w, "the store is unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// Shutdown stops accepting deliveries and shuts the store down: the memory
+// store waits for its queued and running jobs until ctx is done, then
+// cancels them; the Redis store finishes the running ones until then and
+// hands every other back to the other replicas.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shut = true
+	s.mu.Unlock()
+	return s.store.Shutdown(ctx)
+}
+
+func (s *Server) closed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shut
+}
 
 // maxPayload is GitHub's cap on a delivery's payload ("Payloads are capped
 // at 25 MB", https://docs.github.com/webhooks/webhook-events-and-payloads).
@@ -176,6 +231,7 @@ func precheck(r *http.Request) (int, string) {
 }
 
 func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
+	s.metrics.Received(r.Header.Get("X-GitHub-Event"))
 	if status, answer := precheck(r); status != 0 {
 		log := s.log.With("delivery", r.Header.Get("X-GitHub-Delivery"), "event", r.Header.Get("X-GitHub-Event"), "remote", r.RemoteAddr)
 		if status == http.StatusOK {
@@ -183,36 +239,19 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintln(w, answer)
 			return
 		}
+		s.metrics.Rejected(r.Header.Get("X-GitHub-Event"), refusals[status])
 		log.Warn("webhook refused before reading it", "status", status, "reason", answer, "content_length", r.ContentLength)
 		http.Error(w, answer, status)
 		return
 	}
-	// A slot to read the body in, and little time to read it: GitHub
-	// gives up on a delivery after 10 seconds, so a sender that takes
-	// longer is not GitHub and must not hold a slot.
-	wait := time.NewTimer(readWindow)
-	defer wait.Stop()
-	select {
-	case s.reads <- struct{}{}:
-	case <-wait.C:
-		s.log.Warn("webhook refused: too many bodies being read", "delivery", r.Header.Get("X-GitHub-Delivery"), "remote", r.RemoteAddr)
-		http.Error(w, "busy", http.StatusServiceUnavailable)
-		return
-	case <-r.Context().Done():
-		return
-	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(readWindow)) // not every ResponseWriter supports it
-	r.Body = http.MaxBytesReader(w, r.Body, maxPayload)
-	event, delivery, payload, err := s.o.Verify(r)
-	<-s.reads
-	if err != nil {
-		s.log.Warn("webhook refused", "delivery", r.Header.Get("X-GitHub-Delivery"), "event", r.Header.Get("X-GitHub-Event"), "remote", r.RemoteAddr, "error", err)
-		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	event, delivery, payload, ok := s.read(w, r)
+	if !ok {
 		return
 	}
 	log := s.log.With("delivery", delivery, "event", event)
 	j, why, err := route(event, delivery, payload)
 	if err != nil {
+		s.metrics.Rejected(event, "payload")
 		log.Warn("webhook payload unreadable", "error", err)
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
@@ -223,33 +262,80 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.With("repo", j.Repo, "pr", j.PR, "sha", j.SHA)
-	if delivery != "" && !s.seen.add(delivery) {
+	if s.closed() {
+		s.metrics.Rejected(event, "busy")
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	// The answer waits for the store (Redis: the job is in the stream),
+	// not for a client that went away meanwhile.
+	ctx, cancel := r.Context(), context.CancelFunc(func() {})
+	if !s.o.Sync {
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	}
+	defer cancel()
+	err = s.store.Enqueue(ctx, store.Job{ID: delivery, Repo: j.Repo, Data: envelope(event, payload)})
+	switch {
+	case errors.Is(err, store.ErrDuplicate):
+		s.metrics.Duplicate(event)
 		log.Info("webhook duplicate delivery dropped")
 		fmt.Fprintln(w, "duplicate delivery")
-		return
-	}
-	if s.o.Sync {
-		if s.queue.closed() {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
-			return
-		}
-		if err := s.queue.runOne(r.Context(), *j); err != nil {
-			http.Error(w, "job failed", http.StatusInternalServerError)
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprintln(w, "done")
-		return
-	}
-	if err := s.queue.Add(*j); err != nil {
-		s.seen.remove(delivery) // let GitHub's redelivery in
+	case errors.Is(err, store.ErrFull), errors.Is(err, store.ErrShuttingDown):
+		s.metrics.Rejected(event, "busy")
 		log.Warn("webhook not queued", "error", err)
 		http.Error(w, "busy", http.StatusServiceUnavailable)
-		return
+	case err != nil && !s.o.Sync:
+		s.metrics.Rejected(event, "store")
+		log.Error("webhook not queued: the store failed", "error", err)
+		http.Error(w, "the queue is unavailable", http.StatusServiceUnavailable)
+	case err != nil:
+		http.Error(w, "job failed", http.StatusInternalServerError)
+	case s.o.Sync:
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintln(w, "done")
+	default:
+		log.Info("webhook queued")
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprintln(w, "queued")
 	}
-	log.Info("webhook queued")
-	w.WriteHeader(http.StatusAccepted)
-	fmt.Fprintln(w, "queued")
+}
+
+// refusals name, for the metrics, why precheck refused a delivery.
+var refusals = map[int]string{
+	http.StatusUnauthorized:          "signature",
+	http.StatusBadRequest:            "not-github",
+	http.StatusRequestEntityTooLarge: "size",
+}
+
+// read waits for a slot to read the body in, reads it and checks its
+// signature; on failure it has answered.
+func (s *Server) read(w http.ResponseWriter, r *http.Request) (event, delivery string, payload []byte, ok bool) {
+	// A slot to read the body in, and little time to read it: GitHub
+	// gives up on a delivery after 10 seconds, so a sender that takes
+	// longer is not GitHub and must not hold a slot.
+	wait := time.NewTimer(readWindow)
+	defer wait.Stop()
+	select {
+	case s.reads <- struct{}{}:
+	case <-wait.C:
+		s.metrics.Rejected(r.Header.Get("X-GitHub-Event"), "busy")
+		s.log.Warn("webhook refused: too many bodies being read", "delivery", r.Header.Get("X-GitHub-Delivery"), "remote", r.RemoteAddr)
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return "", "", nil, false
+	case <-r.Context().Done():
+		return "", "", nil, false
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(readWindow)) // not every ResponseWriter supports it
+	r.Body = http.MaxBytesReader(w, r.Body, maxPayload)
+	event, delivery, payload, err := s.o.Verify(r)
+	<-s.reads
+	if err != nil {
+		s.metrics.Rejected(r.Header.Get("X-GitHub-Event"), "signature")
+		s.log.Warn("webhook refused", "delivery", r.Header.Get("X-GitHub-Delivery"), "event", r.Header.Get("X-GitHub-Event"), "remote", r.RemoteAddr, "error", err)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return "", "", nil, false
+	}
+	return event, delivery, payload, true
 }
 
 // installation is the part of a GitHub App's delivery that names the
@@ -299,171 +385,4 @@ func route(event, delivery string, body []byte) (*Job, string, error) {
 		return nil, "", fmt.Errorf("the %s payload names no commit", event)
 	}
 	return j, "", nil
-}
-
-// Queue runs jobs: one repository's in the order added, one at a time;
-// different repositories' concurrently, at most a bound at once.
-type Queue struct {
-	run        Runner
-	log        *slog.Logger
-	sem        chan struct{}
-	maxPending int
-
-	// jobTimeout is each job's deadline (0: none).
-	jobTimeout time.Duration
-
-	mu       sync.Mutex
-	pending  map[string][]Job     // by repository
-	active   map[string]bool      // a worker runs for the repository
-	running  map[string]time.Time // when the repository's running job started
-	npending int
-	shut     bool
-	wg       sync.WaitGroup
-	// base is the context jobs run under: it outlives the requests that
-	// queued them and is cancelled when Shutdown gives up waiting.
-	base   context.Context
-	cancel context.CancelFunc
-}
-
-// NewQueue returns a Queue running jobs with run; maxConcurrent (default
-// 4) bounds the repositories worked on at once, maxPending (default 1000)
-// the jobs waiting.
-func NewQueue(run Runner, maxConcurrent, maxPending int, log *slog.Logger) *Queue {
-	if maxConcurrent <= 0 {
-		maxConcurrent = 4
-	}
-	if maxPending <= 0 {
-		maxPending = 1000
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	base, cancel := context.WithCancel(context.Background())
-	return &Queue{run: run, log: log, sem: make(chan struct{}, maxConcurrent), maxPending: maxPending,
-		pending: map[string][]Job{}, active: map[string]bool{}, running: map[string]time.Time{}, base: base, cancel: cancel}
-}
-
-// Errors of Add.
-var (
-	ErrShuttingDown = errors.New("the server is shutting down")
-	ErrQueueFull    = errors.New("too many jobs are waiting")
-)
-
-// Add queues j behind the jobs of its repository.
-func (q *Queue) Add(j Job) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	switch {
-	case q.shut:
-		return ErrShuttingDown
-	case q.npending >= q.maxPending:
-		return ErrQueueFull
-	}
-	q.pending[j.Repo] = append(q.pending[j.Repo], j)
-	q.npending++
-	if !q.active[j.Repo] {
-		q.active[j.Repo] = true
-		q.wg.Add(1)
-		go q.worker(j.Repo)
-	}
-	return nil
-}
-
-// worker runs repo's jobs until none is left.
-func (q *Queue) worker(repo string) {
-	defer q.wg.Done()
-	for {
-		q.mu.Lock()
-		jobs := q.pending[repo]
-		if len(jobs) == 0 {
-			delete(q.pending, repo)
-			delete(q.active, repo)
-			q.mu.Unlock()
-			return
-		}
-		j := jobs[0]
-		q.pending[repo] = jobs[1:]
-		q.npending--
-		q.mu.Unlock()
-
-		select {
-		case q.sem <- struct{}{}:
-		case <-q.base.Done():
-			q.log.Warn("job dropped at shutdown", "repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event.Name)
-			continue
-		}
-		q.runOne(q.base, j)
-		<-q.sem
-	}
-}
-
-// runOne runs j under its deadline, logging its outcome.
-func (q *Queue) runOne(ctx context.Context, j Job) error {
-	log := q.log.With("repo", j.Repo, "pr", j.PR, "delivery", j.Delivery, "event", j.Event.Name, "sha", j.SHA)
-	start := time.Now()
-	if q.jobTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, q.jobTimeout)
-		defer cancel()
-	}
-	q.mu.Lock()
-	q.running[j.Repo] = start
-	q.mu.Unlock()
-	defer func() {
-		q.mu.Lock()
-		delete(q.running, j.Repo)
-		q.mu.Unlock()
-	}()
-	log.Info("job started")
-	err := q.run(ctx, j)
-	if err != nil {
-		log.Error("job failed", "error", err, "duration", time.Since(start).Round(time.Millisecond))
-		return err
-	}
-	log.Info("job done", "duration", time.Since(start).Round(time.Millisecond))
-	return nil
-}
-
-// stuck lists the repositories whose job has run past twice its deadline:
-// it was cancelled at the deadline and has not returned since.
-func (q *Queue) stuck(now time.Time) []string {
-	if q.jobTimeout <= 0 {
-		return nil
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var out []string
-	for repo, start := range q.running {
-		if d := now.Sub(start); d > 2*q.jobTimeout {
-			out = append(out, fmt.Sprintf("%s running for %s (deadline %s)", repo, d.Round(time.Second), q.jobTimeout))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (q *Queue) closed() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.shut
-}
-
-// Shutdown refuses new jobs and waits for the queued and running ones;
-// when ctx is done first it cancels them, waits for them to return and
-// returns ctx's error.
-func (q *Queue) Shutdown(ctx context.Context) error {
-	q.mu.Lock()
-	q.shut = true
-	q.mu.Unlock()
-	done := make(chan struct{})
-	go func() { q.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		q.cancel()
-		return nil
-	case <-ctx.Done():
-		q.cancel()
-		<-done
-		return fmt.Errorf("waiting for running jobs: %w", ctx.Err())
-	}
 }

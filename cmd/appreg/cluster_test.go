@@ -80,6 +80,7 @@ func newCluster(t testing.TB, n int, args ...string) *cluster {
 	emu, err := emulator.Start(emulator.Options{
 		TenantID: "8d3d5a53-6c2c-4a6c-9b0e-4f5a2b1c9d7e",
 		Users:    []string{"alice@contoso.com", "bob@contoso.com", "carol@contoso.com"},
+		Groups:   []string{"Data Science", "Power BI automation"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func newCluster(t testing.TB, n int, args ...string) *cluster {
 		"APPREG_WEBHOOK_SECRET="+clusterSecret, "APPREG_APP_ID=42", "APPREG_APP_PRIVATE_KEY_FILE="+key,
 		"GITHUB_API_URL="+c.github.URL(), "AZURE_TENANT_ID="+op.TenantID, "AZURE_CLIENT_ID="+op.ClientID,
 		"AZURE_CLIENT_SECRET="+op.ClientSecret, "AZURE_AUTHORITY_HOST="+emu.AuthorityHost(),
-		"APPREG_GRAPH_URL="+emu.GraphURL(), "SSL_CERT_FILE="+ca, "APPREG_LAG_BACKOFF=5ms",
+		"APPREG_GRAPH_URL="+emu.GraphURL(), "APPREG_ARM_URL="+emu.URL(), "SSL_CERT_FILE="+ca, "APPREG_LAG_BACKOFF=5ms",
 		"APPREG_STORE="+c.redis.URL)
 	c.tree = repoFiles(t)
 	for i := range n {

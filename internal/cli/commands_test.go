@@ -294,11 +294,10 @@ func TestEmulatorCommand(t *testing.T) {
 	}
 }
 
-// TestActionCommand runs appreg action as the runner starts it: the push
-// of a merge applies, and the result is commented on the merged pull
-// request.
-func TestActionCommand(t *testing.T) {
-	t.Parallel()
+// newMergePushEnv is the runner's environment for appreg action on the
+// push of pull request #2's merge to the default branch.
+func newMergePushEnv(t *testing.T) *cliEnv {
+	t.Helper()
 	e := newCLIEnv(t)
 	e.github.AddToken("ghs_token")
 	e.github.AddPullRequest(serveRepo, ghtest.PullRequest{Number: 2, HeadSHA: serveHead, Author: "Codertocat", Merged: true, MergeCommitSHA: serveMerge})
@@ -306,10 +305,20 @@ func TestActionCommand(t *testing.T) {
 	for k, v := range map[string]string{
 		"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "../../cmd/appreg/testdata/events/push.json",
 		"GITHUB_REPOSITORY": serveRepo, "GITHUB_SHA": serveMerge, "GITHUB_WORKSPACE": e.dir,
-		"INPUT_GITHUB-TOKEN": "ghs_token", "INPUT_SECRETS-TOKEN": "ghs_secrets", "INPUT_CLIENT-ID": "unused", "INPUT_TENANT-ID": e.vars["AZURE_TENANT_ID"], "INPUT_GRAPH-URL": e.emu.GraphURL(), "INPUT_AUTHORITY-HOST": e.emu.AuthorityHost(),
+		"INPUT_GITHUB-TOKEN": "ghs_token", "INPUT_CLIENT-ID": "unused", "INPUT_TENANT-ID": e.vars["AZURE_TENANT_ID"], "INPUT_GRAPH-URL": e.emu.GraphURL(), "INPUT_AUTHORITY-HOST": e.emu.AuthorityHost(),
 	} {
 		e.vars[k] = v
 	}
+	return e
+}
+
+// TestActionCommand runs appreg action as the runner starts it: the push
+// of a merge applies, and the result is commented on the merged pull
+// request.
+func TestActionCommand(t *testing.T) {
+	t.Parallel()
+	e := newMergePushEnv(t)
+	e.vars["INPUT_SECRETS-TOKEN"] = "ghs_secrets"
 	code := e.run("action")
 	// The policy of the repository's appreg.yaml needs approvals nobody
 	// gave: the privileged registrations are refused, the rest applied.
@@ -483,18 +492,8 @@ func TestActionOrgPolicy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newCLIEnv(t)
-			e.github.AddToken("ghs_token")
-			e.github.AddPullRequest(serveRepo, ghtest.PullRequest{Number: 2, HeadSHA: serveHead, Author: "Codertocat", Merged: true, MergeCommitSHA: serveMerge})
-			e.github.SetBranch(serveRepo, "master", serveMerge)
-			for k, v := range map[string]string{
-				"GITHUB_EVENT_NAME": "push", "GITHUB_EVENT_PATH": "../../cmd/appreg/testdata/events/push.json",
-				"GITHUB_REPOSITORY": serveRepo, "GITHUB_SHA": serveMerge, "GITHUB_WORKSPACE": e.dir,
-				"INPUT_GITHUB-TOKEN": "ghs_token", "INPUT_CLIENT-ID": "unused", "INPUT_TENANT-ID": e.vars["AZURE_TENANT_ID"], "INPUT_GRAPH-URL": e.emu.GraphURL(), "INPUT_AUTHORITY-HOST": e.emu.AuthorityHost(),
-				"INPUT_ORG-POLICY": tc.policy,
-			} {
-				e.vars[k] = v
-			}
+			e := newMergePushEnv(t)
+			e.vars["INPUT_ORG-POLICY"] = tc.policy
 			code := e.run("action")
 			out := e.stdout.String() + e.stderr.String()
 			if code == ExitOK || !strings.Contains(out, tc.want) {

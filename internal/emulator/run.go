@@ -155,10 +155,13 @@ func Run(ctx context.Context, o RunOptions, stdout io.Writer) error {
 // writePrivate writes a file readable only by its owner, even when it
 // existed with wider permissions.
 func writePrivate(path, content string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	// Written beside and renamed into place, so that a script (or a test)
+	// waiting for the file never reads it half-written.
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
+	defer os.Remove(f.Name()) // after a successful rename: nothing to remove
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
 		return err
@@ -167,7 +170,10 @@ func writePrivate(path, content string) error {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // shellQuote quotes a value for a POSIX shell when it needs it.
